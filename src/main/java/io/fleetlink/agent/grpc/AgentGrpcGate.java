@@ -1,0 +1,54 @@
+package io.fleetlink.agent.grpc;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.agent.security.AgentCredentials;
+import io.fleetlink.config.FleetlinkConfig;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * The gRPC twin of the HTTP gate: UNIMPLEMENTED when the agent role is off, UNAUTHENTICATED without
+ * the agent's bearer token, both decided from the headers before any request message is read.
+ * Passes the caller's {@code x-request-id} on to the service through the gRPC context.
+ */
+@ApplicationScoped
+public class AgentGrpcGate implements ServerInterceptor {
+
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> REQUEST_ID_KEY = Context.key("fleetlink-request-id");
+
+    private final FleetlinkConfig fleetlink;
+    private final AgentCredentials credentials;
+
+    public AgentGrpcGate(FleetlinkConfig fleetlink, AgentCredentials credentials) {
+        this.fleetlink = fleetlink;
+        this.credentials = credentials;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (!fleetlink.role().runsAgent()) {
+            return reject(call, Status.UNIMPLEMENTED.withDescription(
+                    "the agent service is off in role '" + fleetlink.role().configName() + "'"));
+        }
+        if (!credentials.accepts(headers.get(AUTHORIZATION))) {
+            return reject(call, Status.UNAUTHENTICATED.withDescription(
+                    "send metadata 'authorization: Bearer <token>' with the token set in fleetlink.agent.auth.token"));
+        }
+        Context context = Context.current().withValue(REQUEST_ID_KEY, headers.get(REQUEST_ID));
+        return Contexts.interceptCall(context, call, headers, next);
+    }
+
+    private static <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, Status status) {
+        call.close(status, new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+}

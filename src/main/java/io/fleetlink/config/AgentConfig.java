@@ -1,0 +1,223 @@
+package io.fleetlink.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.validation.constraints.Min;
+
+import org.hibernate.validator.constraints.time.DurationMin;
+
+import io.fleetlink.protocol.AgentOperation;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Settings of the node agent role: identity, credentials, and what each operation may touch.
+ */
+@ConfigMapping(prefix = "fleetlink.agent")
+public interface AgentConfig {
+
+    String POSITIVE_DURATION = "must be a positive duration such as 30s (a bare number means seconds)";
+
+    /** The host id this agent reports; defaults to the machine's host name. */
+    Optional<String> hostId();
+
+    /** How callers authenticate. */
+    Auth auth();
+
+    /** TLS for the agent's HTTP and gRPC servers. */
+    Tls tls();
+
+    /** Switches that turn operations off. */
+    Operations operations();
+
+    /** StopProcess. */
+    ProcessSettings process();
+
+    /** ResetSSH. */
+    Ssh ssh();
+
+    /** CleanupMachine. */
+    Cleanup cleanup();
+
+    /** MountDataset and UnmountDataset. */
+    Datasets datasets();
+
+    /** ExecuteCommand. */
+    Exec exec();
+
+    /** GetSystemInfo's GPU part. */
+    Gpu gpu();
+
+    /** Replay of mutating requests that carry an {@code X-Request-Id}. */
+    Idempotency idempotency();
+
+    /**
+     * Longest time any one operation may take on the machine before the agent gives up and answers
+     * 504; bounds work that has no timeout of its own (a hung mount, a stuck Docker engine).
+     */
+    @WithDefault("5m")
+    @DurationMin(millis = 1, message = POSITIVE_DURATION)
+    Duration operationTimeout();
+
+    interface Auth {
+        /**
+         * The bearer token every {@code /api/v1} request and every gRPC call must present. Prefer
+         * {@code token-file} or the {@code FLEETLINK_AGENT_AUTH_TOKEN} environment variable over a
+         * command-line value. With role {@code agent} one of the two is required.
+         */
+        Optional<String> token();
+
+        /** A file whose content (trimmed) is the bearer token; read once at start-up. */
+        Optional<Path> tokenFile();
+    }
+
+    interface Tls {
+        /** PEM certificate chain the agent serves; TLS is on when this and {@code key-file} are set. */
+        Optional<Path> certFile();
+
+        /** PEM private key of {@code cert-file}. */
+        Optional<Path> keyFile();
+    }
+
+    interface Operations {
+        /**
+         * Operations this agent refuses with 403, by name: {@code system-info}, {@code process-stop},
+         * {@code ssh-reset}, {@code machine-cleanup}, {@code dataset-mount}, {@code dataset-unmount},
+         * {@code command-exec}. {@code ping} cannot be disabled.
+         */
+        Optional<Set<AgentOperation>> disabled();
+    }
+
+    interface ProcessSettings {
+        /** The environment variable that marks a task's processes: {@code <task-env>=<task_id>}. */
+        @WithDefault("FLEETLINK_TASK_ID")
+        String taskEnv();
+
+        /** Grace period between the first signal and SIGKILL when the request names none. */
+        @WithDefault("10s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration defaultGrace();
+
+        /** Longest grace period a request may ask for. */
+        @WithDefault("5m")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration maxGrace();
+    }
+
+    interface Ssh {
+        /** Users below this uid (system accounts, root) are never touched by ResetSSH, cleanup or exec. */
+        @WithDefault("1000")
+        @Min(1)
+        int minUid();
+
+        /** Key types accepted in authorized_keys. */
+        @WithDefault("ssh-ed25519,ssh-rsa,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+                + "sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com")
+        Set<String> allowedKeyTypes();
+
+        /** Most keys one ResetSSH may install. */
+        @WithDefault("100")
+        @Min(0)
+        int maxKeys();
+    }
+
+    /** Which containers the docker cleanup step removes. */
+    enum DockerScope {
+        /** Containers labelled {@code fleetlink.user=<user>}. */
+        USER,
+        /** Every container that does not carry the exempt label. */
+        ALL
+    }
+
+    interface Cleanup {
+        /**
+         * Directories whose content the data step deletes; {@code {user}} expands to the user name, e.g.
+         * {@code /home/{user}/work,/scratch/{user}}. The roots themselves stay. No roots: the data step
+         * has nothing to do.
+         */
+        Optional<List<String>> dataRoots();
+
+        /** The Docker Engine's unix socket. */
+        @WithDefault("/var/run/docker.sock")
+        Path dockerSocket();
+
+        /** {@code user}: the user's labelled containers; {@code all}: every non-exempt container. */
+        @WithDefault("user")
+        DockerScope dockerScope();
+
+        /** A container with this label set to {@code true} is never removed by scope {@code all}. */
+        @WithDefault("fleetlink.exempt")
+        String dockerExemptLabel();
+
+        /** Grace period between SIGTERM and SIGKILL for the process step. */
+        @WithDefault("5s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration processGrace();
+    }
+
+    interface Datasets {
+        /** Datasets are mounted at {@code <mount-root>/<dataset_id>}. */
+        @WithDefault("/mnt/datasets")
+        Path mountRoot();
+
+        /**
+         * Prefixes a mount source must start with, e.g. {@code /data/datasets/} or {@code nas01:/export/}.
+         * None configured: every mount is refused.
+         */
+        Optional<List<String>> allowedSources();
+
+        /** File system types besides {@code bind} that MountDataset accepts (e.g. {@code nfs,nfs4}). */
+        Optional<Set<String>> allowedFsTypes();
+
+        /** Longest a mount or unmount may take before it is reported as failed. */
+        @WithDefault("60s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration timeout();
+    }
+
+    interface Exec {
+        /** ExecuteCommand is off unless this is true. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Programs (absolute paths, or names looked up on the agent's PATH) that command[0] may name. */
+        Optional<Set<String>> allowedCommands();
+
+        /** Cap on a request's {@code timeout_seconds}. */
+        @WithDefault("10m")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration maxTimeout();
+
+        /** Bytes of stdout and of stderr kept per command; the rest is dropped and flagged. */
+        @WithDefault("1048576")
+        @Min(0)
+        int maxOutputBytes();
+    }
+
+    interface Gpu {
+        /** The nvidia-smi program: a path, or a name looked up on PATH. */
+        @WithDefault("nvidia-smi")
+        String nvidiaSmi();
+
+        /** How long nvidia-smi may take. */
+        @WithDefault("10s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration timeout();
+    }
+
+    interface Idempotency {
+        /** How long a request id's first reply is replayed. */
+        @WithDefault("24h")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration ttl();
+
+        /** Most request ids remembered; the oldest are forgotten first. */
+        @WithDefault("10000")
+        @Min(1)
+        int maxEntries();
+    }
+}

@@ -1,0 +1,154 @@
+package io.fleetlink.controller.client;
+
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import io.fleetlink.proto.agent.v1.GetSystemInfoRequest;
+import io.fleetlink.proto.agent.v1.MutinyAgentServiceGrpc;
+import io.fleetlink.proto.agent.v1.PingRequest;
+import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.ExecRequest;
+import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.MountDatasetRequest;
+import io.fleetlink.protocol.MountResult;
+import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.ProtoMapping;
+import io.fleetlink.protocol.ResetSshRequest;
+import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.StatusCodes;
+import io.fleetlink.protocol.StopProcessRequest;
+import io.fleetlink.protocol.StopProcessResult;
+import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.UnmountDatasetRequest;
+import io.fleetlink.protocol.UnmountResult;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.netty.handler.ssl.SslContext;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@link AgentClient} over the agent's gRPC service, with Mutiny stubs on one channel per host.
+ * Every call carries the token, the request id and a gRPC deadline; statuses map to the same
+ * typed errors as the HTTP adapter's codes.
+ */
+final class GrpcAgentClient implements AgentClient {
+
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final HostAddress host;
+    private final String authorization;
+    private final boolean tls;
+    private final ManagedChannel channel;
+    private final MutinyAgentServiceGrpc.MutinyAgentServiceStub stub;
+
+    GrpcAgentClient(HostAddress host, String token, Optional<SslContext> tls) {
+        this.host = host;
+        this.authorization = "Bearer " + token;
+        this.tls = tls.isPresent();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host.address(), host.grpcPort());
+        if (tls.isPresent()) {
+            builder.sslContext(tls.get()).useTransportSecurity();
+        } else {
+            builder.usePlaintext();
+        }
+        this.channel = builder.build();
+        this.stub = MutinyAgentServiceGrpc.newMutinyStub(channel);
+    }
+
+    @Override
+    public Uni<PingInfo> ping(CallOptions options) {
+        return call(AgentOperation.PING, options, s -> s.ping(PingRequest.getDefaultInstance())
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<SystemInfo> getSystemInfo(CallOptions options) {
+        return call(AgentOperation.SYSTEM_INFO, options, s -> s.getSystemInfo(GetSystemInfoRequest.getDefaultInstance())
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<StopProcessResult> stopProcess(StopProcessRequest request, CallOptions options) {
+        return call(AgentOperation.PROCESS_STOP, options, s -> s.stopProcess(ProtoMapping.toProto(request))
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<ResetSshResult> resetSsh(ResetSshRequest request, CallOptions options) {
+        return call(AgentOperation.SSH_RESET, options, s -> s.resetSSH(ProtoMapping.toProto(request))
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<CleanupResult> cleanupMachine(CleanupRequest request, CallOptions options) {
+        return call(AgentOperation.MACHINE_CLEANUP, options, s -> s.cleanupMachine(ProtoMapping.toProto(request))
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<MountResult> mountDataset(MountDatasetRequest request, CallOptions options) {
+        return call(AgentOperation.DATASET_MOUNT, options, s -> s.mountDataset(ProtoMapping.toProto(request))
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<UnmountResult> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
+        return call(AgentOperation.DATASET_UNMOUNT, options, s -> s.unmountDataset(ProtoMapping.toProto(request))
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<ExecResult> executeCommand(ExecRequest request, CallOptions options) {
+        return call(AgentOperation.COMMAND_EXEC, options, s -> s.executeCommand(ProtoMapping.toProto(request))
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+    }
+
+    private <T> Uni<T> call(AgentOperation operation, CallOptions options,
+            Function<MutinyAgentServiceGrpc.MutinyAgentServiceStub, Uni<T>> rpc) {
+        return Uni.createFrom().deferred(() -> rpc.apply(stubFor(options)))
+                .ifNoItem().after(options.timeout()).failWith(() -> new AgentTimeoutException(host.hostId(), operation,
+                        "no answer within " + options.timeout().toMillis() + " ms", null))
+                .onFailure().transform(failure -> classify(operation, failure));
+    }
+
+    private MutinyAgentServiceGrpc.MutinyAgentServiceStub stubFor(CallOptions options) {
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, authorization);
+        options.requestId().ifPresent(id -> headers.put(REQUEST_ID, id));
+        return stub
+                .withDeadlineAfter(options.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    private AgentClientException classify(AgentOperation operation, Throwable failure) {
+        if (!(failure instanceof StatusRuntimeException sre)) {
+            return TransportFailures.classify(host.hostId(), operation, failure, tls);
+        }
+        Status status = sre.getStatus();
+        String description = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+        return switch (status.getCode()) {
+            case UNAVAILABLE -> status.getCause() != null
+                    ? TransportFailures.classify(host.hostId(), operation, status.getCause(), tls)
+                    : new AgentUnreachableException(host.hostId(), operation, "unavailable: " + description, failure);
+            case DEADLINE_EXCEEDED -> new AgentTimeoutException(host.hostId(), operation, "deadline exceeded: " + description, failure);
+            case UNAUTHENTICATED -> new AgentUnauthorizedException(host.hostId(), operation, description);
+            case UNKNOWN, INTERNAL -> status.getCause() != null
+                    ? TransportFailures.classify(host.hostId(), operation, status.getCause(), tls)
+                    : new AgentRejectedException(host.hostId(), operation, StatusCodes.toHttp(status.getCode()), description);
+            default -> new AgentRejectedException(host.hostId(), operation, StatusCodes.toHttp(status.getCode()), description);
+        };
+    }
+}

@@ -1,0 +1,189 @@
+package io.fleetlink.controller.client;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import javax.net.ssl.SSLContext;
+
+import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.ExecRequest;
+import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.MountDatasetRequest;
+import io.fleetlink.protocol.MountResult;
+import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.ResetSshRequest;
+import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.StopProcessRequest;
+import io.fleetlink.protocol.StopProcessResult;
+import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.UnmountDatasetRequest;
+import io.fleetlink.protocol.UnmountResult;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@link AgentClient} over the agent's HTTP API, with a REST client built for one host at run time.
+ * Reads every answer as the envelope: success gives {@code data}, an error code becomes the typed
+ * exception, and a body that is not the envelope is an {@link AgentProtocolException}.
+ */
+final class HttpAgentClient implements AgentClient {
+
+    private static final int MAX_BODY_IN_MESSAGE = 200;
+
+    private final HostAddress host;
+    private final String authorization;
+    private final ObjectMapper json;
+    private final boolean tls;
+    private final AgentRestApi api;
+
+    HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<SSLContext> tls,
+            java.time.Duration connectTimeout) {
+        this.host = host;
+        this.authorization = "Bearer " + token;
+        this.json = json;
+        this.tls = tls.isPresent();
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(URI.create((this.tls ? "https://" : "http://") + hostLiteral(host.address()) + ":" + host.httpPort()))
+                .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .disableDefaultMapper(true)
+                .followRedirects(false);
+        tls.ifPresent(builder::sslContext);
+        this.api = builder.build(AgentRestApi.class);
+    }
+
+    @Override
+    public Uni<PingInfo> ping(CallOptions options) {
+        return exchange(AgentOperation.PING, options, PingInfo.class, id -> api.ping(authorization));
+    }
+
+    @Override
+    public Uni<SystemInfo> getSystemInfo(CallOptions options) {
+        return exchange(AgentOperation.SYSTEM_INFO, options, SystemInfo.class, id -> api.systemInfo(authorization));
+    }
+
+    @Override
+    public Uni<StopProcessResult> stopProcess(StopProcessRequest request, CallOptions options) {
+        return exchange(AgentOperation.PROCESS_STOP, options, StopProcessResult.class,
+                id -> api.stopProcess(authorization, id, request));
+    }
+
+    @Override
+    public Uni<ResetSshResult> resetSsh(ResetSshRequest request, CallOptions options) {
+        return exchange(AgentOperation.SSH_RESET, options, ResetSshResult.class,
+                id -> api.resetSsh(authorization, id, request));
+    }
+
+    @Override
+    public Uni<CleanupResult> cleanupMachine(CleanupRequest request, CallOptions options) {
+        return exchange(AgentOperation.MACHINE_CLEANUP, options, CleanupResult.class,
+                id -> api.cleanupMachine(authorization, id, request));
+    }
+
+    @Override
+    public Uni<MountResult> mountDataset(MountDatasetRequest request, CallOptions options) {
+        return exchange(AgentOperation.DATASET_MOUNT, options, MountResult.class,
+                id -> api.mountDataset(authorization, id, request));
+    }
+
+    @Override
+    public Uni<UnmountResult> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
+        return exchange(AgentOperation.DATASET_UNMOUNT, options, UnmountResult.class,
+                id -> api.unmountDataset(authorization, id, request));
+    }
+
+    @Override
+    public Uni<ExecResult> executeCommand(ExecRequest request, CallOptions options) {
+        return exchange(AgentOperation.COMMAND_EXEC, options, ExecResult.class,
+                id -> api.executeCommand(authorization, id, request));
+    }
+
+    @Override
+    public void close() {
+        if (api instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception ignored) {
+                // Closing a client that failed to open has nothing left to release.
+            }
+        }
+    }
+
+    private <T> Uni<T> exchange(AgentOperation operation, CallOptions options, Class<T> type,
+            Function<String, Uni<Response>> call) {
+        return Uni.createFrom().deferred(() -> call.apply(options.requestId().orElse(null)))
+                .ifNoItem().after(options.timeout()).failWith(() -> new AgentTimeoutException(host.hostId(), operation,
+                        "no answer within " + options.timeout().toMillis() + " ms", null))
+                .onFailure().transform(failure -> TransportFailures.classify(host.hostId(), operation, failure, tls))
+                .map(response -> decode(operation, response, type));
+    }
+
+    private <T> T decode(AgentOperation operation, Response response, Class<T> type) {
+        int status = response.getStatus();
+        byte[] body = response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
+        JsonNode envelope = parseEnvelope(operation, status, body);
+        boolean success = envelope.get("success").asBoolean();
+        int code = envelope.get("code").asInt();
+        String message = envelope.path("message").asText("");
+        JsonNode data = envelope.get("data");
+        if (success && status < 300) {
+            return readData(operation, data, type);
+        }
+        if (code == 401 || status == 401) {
+            throw new AgentUnauthorizedException(host.hostId(), operation, message);
+        }
+        if (type == CleanupResult.class && data != null && data.isObject()) {
+            // A cleanup with failed steps is a result the caller must see step by step.
+            return readData(operation, data, type);
+        }
+        throw new AgentRejectedException(host.hostId(), operation, code, message);
+    }
+
+    private JsonNode parseEnvelope(AgentOperation operation, int status, byte[] body) {
+        JsonNode envelope;
+        try {
+            envelope = json.readTree(body);
+        } catch (IOException e) {
+            envelope = null;
+        }
+        if (envelope == null || !envelope.isObject() || !envelope.path("success").isBoolean() || !envelope.path("code").isInt()) {
+            throw new AgentProtocolException(host.hostId(), operation, "HTTP " + status
+                    + " with a body that is not the Fleetlink envelope: " + excerpt(body)
+                    + " (is " + host.address() + ":" + host.httpPort() + " a Fleetlink agent?)", null);
+        }
+        return envelope;
+    }
+
+    private <T> T readData(AgentOperation operation, JsonNode data, Class<T> type) {
+        try {
+            T value = json.treeToValue(data, type);
+            if (value == null) {
+                throw new AgentProtocolException(host.hostId(), operation, "the envelope carries no data", null);
+            }
+            return value;
+        } catch (IOException e) {
+            throw new AgentProtocolException(host.hostId(), operation,
+                    "the envelope's data is not a " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String excerpt(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, MAX_BODY_IN_MESSAGE), StandardCharsets.UTF_8)
+                .replaceAll("\\s+", " ");
+        return body.length == 0 ? "(empty)" : "'" + text + (body.length > MAX_BODY_IN_MESSAGE ? "...'" : "'");
+    }
+
+    private static String hostLiteral(String address) {
+        return address.contains(":") && !address.startsWith("[") ? "[" + address + "]" : address;
+    }
+}

@@ -1,0 +1,18 @@
+package io.fleetlink.protocol;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/** CleanupMachine's reply: one step per requested type; {@code success} only if every step succeeded. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record CleanupResult(boolean success, List<Step> steps) {
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Step(String type, boolean success, String message, List<String> removed) {
+    }
+
+    public static CleanupResult of(List<Step> steps) {
+        return new CleanupResult(steps.stream().allMatch(Step::success), List.copyOf(steps));
+    }
+}
