@@ -1,6 +1,7 @@
 package io.fleetlink.config;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -20,4 +21,21 @@ public interface ControllerConfig {
 
     /** A file whose content (trimmed) is the token presented to agents. */
     Optional<Path> agentTokenFile();
+
+    /**
+     * Hosts known from configuration, by host id; used only until hosts are registered in the store.
+     */
+    Map<String, StaticHost> hosts();
+
+    /** An agent listed in configuration. */
+    interface StaticHost {
+        /** Host name or IP address of the agent. */
+        String address();
+
+        /** Its HTTP port; default {@code agent.http-port}. */
+        java.util.OptionalInt httpPort();
+
+        /** Its gRPC port; default {@code agent.grpc-port}. */
+        java.util.OptionalInt grpcPort();
+    }
 }
