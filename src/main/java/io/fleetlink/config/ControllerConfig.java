@@ -1,10 +1,19 @@
 package io.fleetlink.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import org.hibernate.validator.constraints.time.DurationMin;
+
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 /**
  * Settings of the controller role.
@@ -26,6 +35,82 @@ public interface ControllerConfig {
      * Hosts known from configuration, by host id; used only until hosts are registered in the store.
      */
     Map<String, StaticHost> hosts();
+
+    /**
+     * Deadlines per operation that override {@code agent.timeout}, by operation name:
+     * {@code ping}, {@code system-info}, {@code process-stop}, {@code ssh-reset}, {@code machine-cleanup},
+     * {@code dataset-mount}, {@code dataset-unmount}, {@code command-exec}. Example:
+     * {@code fleetlink.controller.timeouts.machine-cleanup=10m}. An exec call's deadline is at least the
+     * command's own timeout plus {@code exec-timeout-margin}.
+     */
+    Map<String, Duration> timeouts();
+
+    /** Added to a command's {@code timeout_seconds} to make the exec call's deadline. */
+    @WithDefault("10s")
+    @DurationMin(millis = 0)
+    Duration execTimeoutMargin();
+
+    /** Retries of failed agent calls (only unreachable, timeout and 5xx; never 4xx). */
+    Retry retry();
+
+    /** The circuit breaker each host gets. */
+    Breaker breaker();
+
+    /** Most agent calls in flight at once, over all hosts; more wait in a queue. */
+    @WithDefault("64")
+    @Min(1)
+    int maxConcurrency();
+
+    /** Most agent calls in flight at once to one host; more wait in that host's queue. */
+    @WithDefault("8")
+    @Min(1)
+    int maxConcurrencyPerHost();
+
+    /** Calls that may wait for a free slot, per host and in total, before being refused. */
+    @WithDefault("256")
+    @Min(0)
+    int maxQueued();
+
+    interface Retry {
+        /** Attempts per call, the first included; 1 disables retries. */
+        @WithDefault("4")
+        @Min(1)
+        @Max(10)
+        int maxAttempts();
+
+        /** Cap of the first backoff; the cap doubles each attempt (full jitter: a random wait below the cap). */
+        @WithDefault("200ms")
+        @DurationMin(millis = 1)
+        Duration initialBackoff();
+
+        /** Largest cap of any backoff. */
+        @WithDefault("5s")
+        @DurationMin(millis = 1)
+        Duration maxBackoff();
+    }
+
+    interface Breaker {
+        /** Calls in the rolling window the breaker judges. */
+        @WithDefault("10")
+        @Min(1)
+        int requestVolumeThreshold();
+
+        /** Share of failed calls in the window that opens the breaker. */
+        @WithDefault("0.5")
+        @DecimalMin("0.01")
+        @DecimalMax("1.0")
+        double failureRatio();
+
+        /** How long an open breaker fails calls at once before letting a trial call through. */
+        @WithDefault("30s")
+        @DurationMin(millis = 1)
+        Duration delay();
+
+        /** Successful trial calls that close a half-open breaker. */
+        @WithDefault("1")
+        @Min(1)
+        int successThreshold();
+    }
 
     /** An agent listed in configuration. */
     interface StaticHost {

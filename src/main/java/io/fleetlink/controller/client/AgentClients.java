@@ -1,58 +1,167 @@
 package io.fleetlink.controller.client;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
+
+import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.config.AgentLinkConfig;
+import io.fleetlink.config.ControllerConfig;
+import io.fleetlink.protocol.AgentOperation;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import io.smallrye.mutiny.Uni;
 
 /**
- * One {@link AgentClient} per host, of the protocol {@code agent.protocol} names, created on first
- * use and replaced when the host's address changes. Clients hold pooled connections, so they are
- * reused, and closed when their host goes away or the controller stops.
+ * Every agent call the controller makes goes through here: one client (of the protocol
+ * {@code agent.protocol} names) and one guard per host, created on first use and dropped with the host.
+ * A call gets a deadline per attempt, retries with full-jitter backoff where that is safe, a circuit
+ * breaker and a concurrency limit per host (one dead host fails fast and never holds the others'
+ * slots), a global concurrency limit, one WARN line per failed attempt and the metrics in
+ * {@link AgentMetrics}. Nothing here blocks: waiting is done by Mutiny timers and queues.
  */
+@Startup
 @ApplicationScoped
 public class AgentClients {
 
-    private record Entry(HostAddress address, AgentClient client) {
+    private static final TypeLiteral<Uni<Object>> UNI = new TypeLiteral<>() {
+    };
+
+    /** Extra time an attempt may spend queued for a slot before the caller stops waiting. */
+    private static final Duration QUEUE_GRACE = Duration.ofSeconds(1);
+
+    /** What the controller keeps per host. */
+    private final class Host {
+        final HostAddress address;
+        final AgentClient client;
+        final TypedGuard<Uni<Object>> guard;
+        volatile CircuitBreakerState breaker = CircuitBreakerState.CLOSED;
+        volatile Instant openedAt = Instant.EPOCH;
+
+        Host(HostAddress address) {
+            this.address = address;
+            this.client = create(address);
+            this.guard = TypedGuard.create(UNI)
+                    .withCircuitBreaker()
+                        .requestVolumeThreshold(config.breaker().requestVolumeThreshold())
+                        .failureRatio(config.breaker().failureRatio())
+                        .delay(config.breaker().delay().toMillis(), ChronoUnit.MILLIS)
+                        .successThreshold(config.breaker().successThreshold())
+                        .when(AgentClients::countsAgainstHost)
+                        .onStateChange(this::onBreakerState)
+                        .done()
+                    .withBulkhead()
+                        .limit(config.maxConcurrencyPerHost())
+                        .queueSize(Math.max(1, config.maxQueued()))
+                        .done()
+                    .build();
+        }
+
+        private void onBreakerState(CircuitBreakerState state) {
+            if (state == CircuitBreakerState.OPEN) {
+                openedAt = Instant.now();
+                Log.warnf("Circuit breaker for agent %s opened after repeated failures; calls fail fast until %s",
+                        address.hostId(), openedAt.plus(config.breaker().delay()));
+            } else if (state == CircuitBreakerState.CLOSED && breaker != CircuitBreakerState.CLOSED) {
+                Log.infof("Circuit breaker for agent %s closed: the agent answers again", address.hostId());
+            }
+            breaker = state;
+        }
     }
 
     private final AgentLinkConfig link;
+    private final ControllerConfig config;
     private final ControllerAgentToken token;
     private final ObjectMapper json;
     private final AgentTls tls;
-    private final Map<String, Entry> clients = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private final CallPolicy policy;
+    private final TypedGuard<Uni<Object>> fleetLimit;
+    private final Map<String, Host> hosts = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
 
-    public AgentClients(AgentLinkConfig link, ControllerAgentToken token, ObjectMapper json, AgentTls tls) {
+    public AgentClients(AgentLinkConfig link, ControllerConfig config, ControllerAgentToken token, ObjectMapper json,
+            AgentTls tls, MeterRegistry registry) {
         this.link = link;
+        this.config = config;
         this.token = token;
         this.json = json;
         this.tls = tls;
+        this.registry = registry;
+        this.policy = new CallPolicy(link, config);
+        this.fleetLimit = TypedGuard.create(UNI)
+                .withBulkhead()
+                    .limit(config.maxConcurrency())
+                    .queueSize(Math.max(1, config.maxQueued()))
+                    .done()
+                .build();
+        registry.gauge(AgentMetrics.IN_FLIGHT, inFlight);
+        registry.gauge(AgentMetrics.BREAKERS_OPEN, hosts,
+                all -> all.values().stream().filter(h -> h.breaker != CircuitBreakerState.CLOSED).count());
     }
 
-    /** The client for {@code host}, created if needed. */
-    public AgentClient forHost(HostAddress host) {
-        Entry entry = clients.compute(host.hostId(), (id, existing) -> {
-            if (existing != null && existing.address().equals(host)) {
-                return existing;
+    /**
+     * Runs one operation against {@code host} with the full policy.
+     *
+     * @param requestId the request id of a mutation (kept across retries), null for reads
+     * @param execTimeoutSeconds the command's own timeout for exec calls, else null
+     * @return the result, or a failure that is always an {@link AgentClientException}
+     */
+    public <T> Uni<T> call(HostAddress host, AgentOperation operation, String requestId, Integer execTimeoutSeconds,
+            BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+        return call(host, operation, requestId, execTimeoutSeconds, policy.maxAttempts(), body);
+    }
+
+    /** One attempt only, through the breaker: what a health probe needs, an honest answer now. */
+    public <T> Uni<T> callOnce(HostAddress host, AgentOperation operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+        return call(host, operation, null, null, 1, body);
+    }
+
+    private <T> Uni<T> call(HostAddress host, AgentOperation operation, String requestId, Integer execTimeoutSeconds,
+            int maxAttempts, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+        return Uni.createFrom().deferred(() -> {
+            if (!link.enabled()) {
+                return Uni.createFrom().failure(new AgentUnreachableException(host.hostId(), operation,
+                        "agent communication is disabled (agent.enabled=false)", null));
             }
-            if (existing != null) {
-                existing.client().close();
-            }
-            return new Entry(host, create(host));
+            Host entry = entry(host);
+            CallOptions options = CallOptions.of(policy.timeout(operation, execTimeoutSeconds), requestId);
+            long started = System.nanoTime();
+            inFlight.incrementAndGet();
+            return attempt(entry, operation, options, body, 1, maxAttempts)
+                    .onItemOrFailure().invoke((item, failure) -> timer(operation, outcome(failure))
+                            .record(Duration.ofNanos(System.nanoTime() - started)))
+                    .onTermination().invoke(inFlight::decrementAndGet);
         });
-        return entry.client();
     }
 
-    /** Closes and forgets the client of a host that went away. */
+    /** The bare client for {@code host}, without retries or breaker; for tests and diagnostics. */
+    public AgentClient forHost(HostAddress host) {
+        return entry(host).client;
+    }
+
+    /** Closes and forgets the client and breaker of a host that went away. */
     public void evict(String hostId) {
-        Entry entry = clients.remove(hostId);
+        Host entry = hosts.remove(hostId);
         if (entry != null) {
-            entry.client().close();
+            entry.client.close();
         }
     }
 
@@ -60,16 +169,115 @@ public class AgentClients {
         return link.protocol();
     }
 
+    /** The breaker state of a host; CLOSED for a host never called. */
+    public CircuitBreakerState breakerState(String hostId) {
+        Host entry = hosts.get(hostId);
+        return entry == null ? CircuitBreakerState.CLOSED : entry.breaker;
+    }
+
+    /** Records the result of a health check in the health metric. */
+    public void recordHealth(boolean reachable) {
+        Counter.builder(AgentMetrics.HEALTH_CHECKS)
+                .tag(AgentMetrics.TAG_RESULT, reachable ? "up" : "down")
+                .register(registry)
+                .increment();
+    }
+
     @PreDestroy
     void closeAll() {
-        clients.values().forEach(entry -> entry.client().close());
-        clients.clear();
+        hosts.values().forEach(entry -> entry.client.close());
+        hosts.clear();
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Uni<T> attempt(Host host, AgentOperation operation, CallOptions options,
+            BiFunction<AgentClient, CallOptions, Uni<T>> body, int attempt, int maxAttempts) {
+        Uni<Object> guarded = fleetLimit.get(() -> host.guard.get(() -> (Uni<Object>) body.apply(host.client, options)));
+        return ((Uni<T>) guarded)
+                .ifNoItem().after(options.timeout().plus(QUEUE_GRACE)).failWith(() -> new AgentTimeoutException(
+                        host.address.hostId(), operation, "no answer within " + options.timeout().toMillis()
+                                + " ms (the call may have waited for a free slot)", null))
+                .onFailure().transform(failure -> classify(host, operation, failure))
+                .onFailure().recoverWithUni(failure -> {
+                    AgentClientException error = (AgentClientException) failure;
+                    boolean again = attempt < maxAttempts && policy.retryable(operation, error);
+                    Duration backoff = again ? policy.backoff(attempt) : Duration.ZERO;
+                    Log.warnf("Agent call failed: host=%s operation=%s request_id=%s attempt=%d/%d outcome=%s: %s%s",
+                            host.address.hostId(), operation.configName(), options.requestId().orElse("-"),
+                            attempt, maxAttempts, error.outcome(), error.getMessage(),
+                            again ? "; retrying in " + backoff.toMillis() + " ms" : "; giving up");
+                    if (!again) {
+                        return Uni.createFrom().failure(error);
+                    }
+                    retries(operation).increment();
+                    return Uni.createFrom().voidItem()
+                            .onItem().delayIt().by(backoff)
+                            .chain(() -> attempt(host, operation, options, body, attempt + 1, maxAttempts));
+                });
+    }
+
+    private AgentClientException classify(Host host, AgentOperation operation, Throwable failure) {
+        String hostId = host.address.hostId();
+        if (failure instanceof CircuitBreakerOpenException) {
+            return AgentUnreachableException.breakerOpen(hostId, operation, "circuit breaker open after repeated failures; "
+                    + "calls fail fast until " + host.openedAt.plus(config.breaker().delay()) + ", then one trial call is let through");
+        }
+        if (failure instanceof BulkheadException) {
+            return new AgentUnreachableException(hostId, operation, "too many calls waiting (fleetlink.controller.max-concurrency, "
+                    + "max-concurrency-per-host, max-queued); the controller sheds this one", failure);
+        }
+        return TransportFailures.classify(hostId, operation, failure, tls.trustStore().isPresent());
+    }
+
+    /** Only faults of the host itself count against its breaker: a 4xx is the caller's mistake. */
+    private static boolean countsAgainstHost(Throwable failure) {
+        if (failure instanceof AgentClientException client) {
+            return client.retryable();
+        }
+        return !(failure instanceof BulkheadException);
+    }
+
+    private Host entry(HostAddress address) {
+        return hosts.compute(address.hostId(), (id, existing) -> {
+            if (existing != null && existing.address.equals(address)) {
+                return existing;
+            }
+            if (existing != null) {
+                existing.client.close();
+            }
+            return new Host(address);
+        });
     }
 
     private AgentClient create(HostAddress host) {
         return switch (link.protocol()) {
-            case HTTP -> new HttpAgentClient(host, token.value(), json, tls.sslContext(), link.timeout());
+            case HTTP -> new HttpAgentClient(host, token.value(), json, tls.trustStore(), link.timeout());
             case GRPC -> new GrpcAgentClient(host, token.value(), tls.grpcSslContext());
         };
+    }
+
+    private Timer timer(AgentOperation operation, String outcome) {
+        return Timer.builder(AgentMetrics.REQUESTS)
+                .description("Agent calls by operation, protocol and outcome, retries included")
+                .tag(AgentMetrics.TAG_OPERATION, operation.configName())
+                .tag(AgentMetrics.TAG_PROTOCOL, link.protocol().configName())
+                .tag(AgentMetrics.TAG_OUTCOME, outcome)
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    private Counter retries(AgentOperation operation) {
+        return Counter.builder(AgentMetrics.RETRIES)
+                .description("Agent call attempts repeated after a retryable failure")
+                .tag(AgentMetrics.TAG_OPERATION, operation.configName())
+                .tag(AgentMetrics.TAG_PROTOCOL, link.protocol().configName())
+                .register(registry);
+    }
+
+    private static String outcome(Throwable failure) {
+        if (failure == null) {
+            return AgentMetrics.SUCCESS;
+        }
+        return failure instanceof AgentClientException client ? client.outcome() : "unreachable";
     }
 }

@@ -11,9 +11,6 @@ import java.security.cert.CertificateFactory;
 import java.util.Collection;
 import java.util.Optional;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.AgentLinkConfig;
@@ -30,31 +27,28 @@ import io.quarkus.runtime.Startup;
 @ApplicationScoped
 public class AgentTls {
 
-    private final Optional<SSLContext> sslContext;
+    private final Optional<KeyStore> trustStore;
     private final Optional<SslContext> grpcSslContext;
 
     public AgentTls(AgentLinkConfig link) {
         if (!link.tlsEnabled()) {
-            this.sslContext = Optional.empty();
+            this.trustStore = Optional.empty();
             this.grpcSslContext = Optional.empty();
             return;
         }
         Path certFile = link.tlsCertFile().orElseThrow(() -> new IllegalStateException(
                 "agent.tls-enabled is true but agent.tls-cert-file is not set: name the PEM file of the CA that signed the agents' certificates"));
         try {
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trustStore(certFile));
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            this.sslContext = Optional.of(context);
+            this.trustStore = Optional.of(trustStore(certFile));
             this.grpcSslContext = Optional.of(GrpcSslContexts.forClient().trustManager(certFile.toFile()).build());
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw new IllegalStateException("agent.tls-cert-file: cannot load " + certFile + ": " + e.getMessage(), e);
         }
     }
 
-    Optional<SSLContext> sslContext() {
-        return sslContext;
+    /** The trust store for the HTTP adapter; empty when TLS is off. */
+    Optional<KeyStore> trustStore() {
+        return trustStore;
     }
 
     Optional<SslContext> grpcSslContext() {

@@ -3,11 +3,10 @@ package io.fleetlink.controller.client;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-
-import javax.net.ssl.SSLContext;
 
 import jakarta.ws.rs.core.Response;
 
@@ -47,7 +46,7 @@ final class HttpAgentClient implements AgentClient {
     private final boolean tls;
     private final AgentRestApi api;
 
-    HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<SSLContext> tls,
+    HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<KeyStore> tls,
             java.time.Duration connectTimeout) {
         this.host = host;
         this.authorization = "Bearer " + token;
@@ -58,7 +57,7 @@ final class HttpAgentClient implements AgentClient {
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .disableDefaultMapper(true)
                 .followRedirects(false);
-        tls.ifPresent(builder::sslContext);
+        tls.ifPresent(builder::trustStore);
         this.api = builder.build(AgentRestApi.class);
     }
 

@@ -6,11 +6,11 @@ import java.util.function.BiFunction;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.fleetlink.config.AgentLinkConfig;
 import io.fleetlink.controller.client.AgentClient;
 import io.fleetlink.controller.client.AgentClients;
 import io.fleetlink.controller.client.CallOptions;
 import io.fleetlink.controller.client.HostDirectory;
+import io.fleetlink.protocol.AgentOperation;
 import io.fleetlink.protocol.CleanupRequest;
 import io.fleetlink.protocol.CleanupResult;
 import io.fleetlink.protocol.ExecRequest;
@@ -29,71 +29,100 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The facade the rest of the controller uses to ask agents for work (the seed's
- * {@code agent_service.go}): one method per operation, taking a host id. Mutations take a request
- * id that the agent deduplicates; pass the same id when repeating the same request (a pipeline
- * resuming after a restart), or null to get a fresh one.
+ * {@code agent_service.go}): one method per operation, taking a host id. Every call has a deadline
+ * ({@code agent.timeout} or {@code fleetlink.controller.timeouts.<operation>}), is retried on
+ * unreachable / timeout / 5xx with full-jitter backoff up to {@code fleetlink.controller.retry.max-attempts},
+ * passes the host's circuit breaker, and fails only with an {@code AgentClientException} (or
+ * {@code UnknownHostIdException}). Mutations take a request id the agent deduplicates: pass the same id
+ * when repeating the same request (a pipeline resuming after a restart), or null for a fresh one.
  */
 @ApplicationScoped
 public class AgentService {
 
     private final HostDirectory hosts;
     private final AgentClients clients;
-    private final AgentLinkConfig link;
 
-    public AgentService(HostDirectory hosts, AgentClients clients, AgentLinkConfig link) {
+    public AgentService(HostDirectory hosts, AgentClients clients) {
         this.hosts = hosts;
         this.clients = clients;
-        this.link = link;
     }
 
+    /** Liveness of the agent. Read-only: retried on unreachable, timeout and 5xx. */
     public Uni<PingInfo> ping(String hostId) {
-        return call(hostId, null, (client, options) -> client.ping(options));
+        return call(hostId, AgentOperation.PING, null, null, (client, options) -> client.ping(options));
     }
 
+    /** The machine's facts. Read-only: retried on unreachable, timeout and 5xx. */
     public Uni<SystemInfo> getSystemInfo(String hostId) {
-        return call(hostId, null, (client, options) -> client.getSystemInfo(options));
+        return call(hostId, AgentOperation.SYSTEM_INFO, null, null, (client, options) -> client.getSystemInfo(options));
     }
 
+    /** Stops a task's processes. Idempotent on the agent; retried with the same request id. */
     public Uni<StopProcessResult> stopProcess(String hostId, StopProcessRequest request, String requestId) {
-        return call(hostId, requestId(requestId), (client, options) -> client.stopProcess(request, options));
+        return call(hostId, AgentOperation.PROCESS_STOP, requestId(requestId), null,
+                (client, options) -> client.stopProcess(request, options));
     }
 
+    /** Replaces a user's keys. Idempotent on the agent; retried with the same request id. */
     public Uni<ResetSshResult> resetSsh(String hostId, ResetSshRequest request, String requestId) {
-        return call(hostId, requestId(requestId), (client, options) -> client.resetSsh(request, options));
+        return call(hostId, AgentOperation.SSH_RESET, requestId(requestId), null,
+                (client, options) -> client.resetSsh(request, options));
     }
 
+    /**
+     * Cleans the machine. Idempotent on the agent; retried with the same request id. Failed steps come
+     * back as a result with {@code success} false, not as an error.
+     */
     public Uni<CleanupResult> cleanupMachine(String hostId, CleanupRequest request, String requestId) {
-        return call(hostId, requestId(requestId), (client, options) -> client.cleanupMachine(request, options));
+        return call(hostId, AgentOperation.MACHINE_CLEANUP, requestId(requestId), null,
+                (client, options) -> client.cleanupMachine(request, options));
     }
 
+    /** Mounts a dataset. Idempotent on the agent; retried with the same request id. */
     public Uni<MountResult> mountDataset(String hostId, MountDatasetRequest request, String requestId) {
-        return call(hostId, requestId(requestId), (client, options) -> client.mountDataset(request, options));
+        return call(hostId, AgentOperation.DATASET_MOUNT, requestId(requestId), null,
+                (client, options) -> client.mountDataset(request, options));
     }
 
+    /** Unmounts a dataset. Idempotent on the agent; retried with the same request id. */
     public Uni<UnmountResult> unmountDataset(String hostId, UnmountDatasetRequest request, String requestId) {
-        return call(hostId, requestId(requestId), (client, options) -> client.unmountDataset(request, options));
+        return call(hostId, AgentOperation.DATASET_UNMOUNT, requestId(requestId), null,
+                (client, options) -> client.unmountDataset(request, options));
     }
 
+    /**
+     * Runs a command. Its deadline is the command's timeout plus a margin; it is retried only when
+     * the connection was refused, since a command is not idempotent once it ran.
+     */
     public Uni<ExecResult> executeCommand(String hostId, ExecRequest request, String requestId) {
-        return call(hostId, requestId(requestId), (client, options) -> client.executeCommand(request, options));
+        return call(hostId, AgentOperation.COMMAND_EXEC, requestId(requestId), request.timeoutSeconds(),
+                (client, options) -> client.executeCommand(request, options));
     }
 
-    /** Pings the host now; never fails: an unreachable agent is a result, not an error. */
+    /**
+     * Pings the host once, now, without retries (through its breaker); never fails: an unreachable
+     * agent is a result (reachable false, with the error), not an error.
+     */
     public Uni<AgentHealth> checkAgentHealth(String hostId) {
-        long started = System.nanoTime();
-        return ping(hostId)
-                .map(info -> AgentHealth.up(hostId, Duration.ofNanos(System.nanoTime() - started)))
-                .onFailure().recoverWithItem(e -> AgentHealth.down(hostId, Duration.ofNanos(System.nanoTime() - started), e.getMessage()));
+        return Uni.createFrom().deferred(() -> {
+            long started = System.nanoTime();
+            return hosts.resolve(hostId)
+                    .chain(address -> clients.callOnce(address, AgentOperation.PING, (client, options) -> client.ping(options)))
+                    .map(info -> AgentHealth.up(hostId, Duration.ofNanos(System.nanoTime() - started)))
+                    .onFailure().recoverWithItem(e -> AgentHealth.down(hostId, Duration.ofNanos(System.nanoTime() - started), e.getMessage()))
+                    .invoke(health -> clients.recordHealth(health.reachable()));
+        });
     }
 
-    /** Forgets the client of a host that was deregistered or moved. */
+    /** Forgets the client and breaker of a host that was deregistered or moved. */
     public void forget(String hostId) {
         clients.evict(hostId);
     }
 
-    private <T> Uni<T> call(String hostId, String requestId, BiFunction<AgentClient, CallOptions, Uni<T>> operation) {
+    private <T> Uni<T> call(String hostId, AgentOperation operation, String requestId, Integer execTimeoutSeconds,
+            BiFunction<AgentClient, CallOptions, Uni<T>> body) {
         return hosts.resolve(hostId)
-                .chain(address -> operation.apply(clients.forHost(address), CallOptions.of(link.timeout(), requestId)));
+                .chain(address -> clients.call(address, operation, requestId, execTimeoutSeconds, body));
     }
 
     private static String requestId(String requestId) {

@@ -1,0 +1,87 @@
+package io.fleetlink.controller.client;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import io.fleetlink.config.AgentLinkConfig;
+import io.fleetlink.config.ControllerConfig;
+import io.fleetlink.protocol.AgentOperation;
+
+/**
+ * When an agent call gives up and when it tries again: the deadline per operation, which failures
+ * are retried, and how long to wait in between (exponential backoff with full jitter, so a fleet of
+ * callers that failed together does not retry together).
+ */
+final class CallPolicy {
+
+    private final Map<AgentOperation, Duration> timeouts = new EnumMap<>(AgentOperation.class);
+    private final Duration execMargin;
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+
+    CallPolicy(AgentLinkConfig link, ControllerConfig config) {
+        for (AgentOperation operation : AgentOperation.values()) {
+            timeouts.put(operation, link.timeout());
+        }
+        config.timeouts().forEach((name, timeout) -> {
+            AgentOperation operation = Arrays.stream(AgentOperation.values())
+                    .filter(op -> op.configName().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("fleetlink.controller.timeouts." + name
+                            + ": unknown operation; allowed: " + Arrays.stream(AgentOperation.values())
+                                    .map(AgentOperation::configName).collect(Collectors.joining(", "))));
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalStateException("fleetlink.controller.timeouts." + name + " must be a positive duration such as 30s");
+            }
+            timeouts.put(operation, timeout);
+        });
+        this.execMargin = config.execTimeoutMargin();
+        this.maxAttempts = config.retry().maxAttempts();
+        this.initialBackoff = config.retry().initialBackoff();
+        this.maxBackoff = config.retry().maxBackoff();
+    }
+
+    /** The deadline of one attempt; an exec waits for the command's own timeout plus a margin. */
+    Duration timeout(AgentOperation operation, Integer execTimeoutSeconds) {
+        Duration configured = timeouts.get(operation);
+        if (operation == AgentOperation.COMMAND_EXEC) {
+            Duration command = Duration.ofSeconds(execTimeoutSeconds != null ? execTimeoutSeconds : 30).plus(execMargin);
+            return command.compareTo(configured) > 0 ? command : configured;
+        }
+        return configured;
+    }
+
+    int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /**
+     * Whether a failed attempt may be repeated. Every mutation carries a request id the agent
+     * deduplicates, so repeating is safe; a command, though, is only repeated when it surely never
+     * reached the agent (the agent forgets request ids when it restarts).
+     */
+    boolean retryable(AgentOperation operation, AgentClientException failure) {
+        if (!failure.retryable()) {
+            return false;
+        }
+        if (operation == AgentOperation.COMMAND_EXEC) {
+            return failure instanceof AgentUnreachableException unreachable
+                    && !unreachable.breakerOpen()
+                    && unreachable.getMessage().contains("cannot connect");
+        }
+        return true;
+    }
+
+    /** Full jitter: a uniform wait in [1 ms, min(max, initial * 2^(attempt-1))]. */
+    Duration backoff(int attempt) {
+        long cap = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
+        cap = Math.max(1, Math.min(cap, maxBackoff.toMillis()));
+        // Mutiny timers refuse a zero delay, hence the 1 ms floor.
+        return Duration.ofMillis(1 + ThreadLocalRandom.current().nextLong(cap));
+    }
+}

@@ -1,0 +1,79 @@
+package io.fleetlink.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the packaged {@code target/quarkus-app/quarkus-run.jar} as a separate process, the way an
+ * operator would, and captures what it prints. Used by integration tests after {@code package}.
+ */
+public final class PackagedFleetlink implements AutoCloseable {
+
+    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    private final Process process;
+    private final Path log;
+
+    private PackagedFleetlink(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts the jar with {@code -D} settings; does not wait. */
+    public static PackagedFleetlink start(String... systemProperties) throws IOException {
+        if (!Files.exists(JAR)) {
+            throw new IllegalStateException(JAR + " is missing: integration tests run after ./mvnw package");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> argv = new ArrayList<>(List.of(java));
+        for (String property : systemProperties) {
+            argv.add("-D" + property);
+        }
+        argv.addAll(List.of("-jar", JAR.toString()));
+        Path log = Files.createTempFile("fleetlink-packaged", ".log");
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("FLEETLINK_AGENT_AUTH_TOKEN");
+        return new PackagedFleetlink(builder.start(), log);
+    }
+
+    /** Waits until the process says it started; fails with its output if it exits first. */
+    public PackagedFleetlink awaitStarted(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (output().contains(" started in ")) {
+                return this;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Fleetlink exited with " + process.exitValue() + ":\n" + output());
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("Fleetlink did not start within " + timeout + ":\n" + output());
+    }
+
+    /** Waits for the process to exit on its own; returns its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("Fleetlink still runs after " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    public String output() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        Files.deleteIfExists(log);
+    }
+}
