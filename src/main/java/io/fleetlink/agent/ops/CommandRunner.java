@@ -37,7 +37,9 @@ import io.fleetlink.protocol.ExecResult;
  * ExecuteCommand on the machine: checks the request against the allowlist and the input rules, then
  * runs the program without a shell in a new session (its own process group), optionally as a tenant,
  * with a clean environment, capped output and a hard timeout that SIGKILLs the whole group. Nothing
- * the command started in its group outlives the call. Blocking.
+ * the command started in its group outlives the call. A {@code timeout_seconds} above the cap is
+ * refused (400), not silently shortened: the caller learns its command could not have finished.
+ * Blocking.
  */
 @ApplicationScoped
 public class CommandRunner {

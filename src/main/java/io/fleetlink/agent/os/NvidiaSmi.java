@@ -1,5 +1,6 @@
 package io.fleetlink.agent.os;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,7 +58,7 @@ public class NvidiaSmi {
 
     /** Queries the GPUs within the configured timeout (both invocations together). */
     public Report query() {
-        Optional<java.nio.file.Path> executable = Executables.find(program);
+        Optional<Path> executable = Executables.find(program);
         if (executable.isEmpty()) {
             return Report.failed("nvidia-smi not found (" + (program.contains("/")
                     ? program + " is not an executable file"
@@ -114,6 +115,7 @@ public class NvidiaSmi {
     }
 
     private String describe(HostCommands.CommandException e) {
+        // HostCommands reports a timeout without a cause, a failed start or an interrupt with one.
         return e.getCause() == null
                 ? "nvidia-smi did not answer within " + timeout.toMillis() + " ms (fleetlink.agent.gpu.timeout)"
                 : "nvidia-smi could not be run: " + e.getMessage();
