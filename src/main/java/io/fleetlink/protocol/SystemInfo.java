@@ -3,6 +3,7 @@ package io.fleetlink.protocol;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** GetSystemInfo's reply: hardware and OS facts of the agent's machine. */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -22,8 +23,12 @@ public record SystemInfo(
         String agentVersion,
         String collectedAt) {
 
+    /** The load names are spelt out: SNAKE_CASE puts no underscore before a digit, the proto does ({@code load_1m}). */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Cpu(String model, int cores, double load1m, double load5m, double load15m) {
+    public record Cpu(String model, int cores,
+            @JsonProperty("load_1m") double load1m,
+            @JsonProperty("load_5m") double load5m,
+            @JsonProperty("load_15m") double load15m) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -44,6 +44,31 @@ public class ProcFs {
 
     /** The process with this pid, or empty if it is gone. */
     public Optional<ProcessInfo> stat(int pid) {
+        return readStat(pid).map(Stat::process);
+    }
+
+    /**
+     * Live members of process group {@code pgid}; a process that exits meanwhile is left out.
+     * Lets a caller see whether a group it started still has anyone in it before signalling it.
+     */
+    public List<ProcessInfo> processGroup(int pgid) {
+        List<ProcessInfo> members = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, ProcFs::isPidDirectory)) {
+            for (Path entry : entries) {
+                readStat(Integer.parseInt(entry.getFileName().toString()))
+                        .filter(stat -> stat.pgrp() == pgid && !stat.process().exited())
+                        .ifPresent(stat -> members.add(stat.process()));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        return members;
+    }
+
+    private record Stat(ProcessInfo process, int pgrp) {
+    }
+
+    private Optional<Stat> readStat(int pid) {
         Path dir = root.resolve(Integer.toString(pid));
         try {
             String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
@@ -54,8 +79,9 @@ public class ProcFs {
             String[] rest = stat.substring(close + 2).split(" ");
             char state = rest[0].charAt(0);
             int ppid = Integer.parseInt(rest[1]);
+            int pgrp = Integer.parseInt(rest[2]);
             long startTime = Long.parseLong(rest[19]);
-            return Optional.of(new ProcessInfo(pid, ppid, realUid(dir), state, startTime, comm));
+            return Optional.of(new Stat(new ProcessInfo(pid, ppid, realUid(dir), state, startTime, comm), pgrp));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | RuntimeException e) {

@@ -63,6 +63,24 @@ public class Signals {
         return sent;
     }
 
+    /**
+     * Sends SIGKILL to every member of process group {@code pgid} at once (the kernel walks the group,
+     * so a member forking meanwhile cannot slip out). Refuses group 1 and the agent's own group. The
+     * caller must know the group is its own and still populated: a leader it has not reaped, or members
+     * seen in {@link ProcFs#processGroup}. Returns whether a signal was sent. Blocking.
+     */
+    public boolean killGroup(int pgid) {
+        if (pgid <= 1 || pgid == self || procFs.processGroup(pgid).stream().anyMatch(p -> p.pid() == self)) {
+            throw new IllegalArgumentException("process group " + pgid + " may not be signalled");
+        }
+        try {
+            // Exit 1 means the group was already empty.
+            return commands.run(List.of("kill", "-s", "KILL", "--", "-" + pgid), KILL_TIMEOUT).ok();
+        } catch (HostCommands.CommandException e) {
+            throw new IllegalStateException("cannot send SIGKILL to process group " + pgid + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Waits up to {@code timeout} for every process to be gone; returns those still alive. Blocking. */
     public List<ProcessInfo> awaitGone(Collection<ProcessInfo> processes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

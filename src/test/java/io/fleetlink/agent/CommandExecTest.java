@@ -1,0 +1,364 @@
+package io.fleetlink.agent;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fleetlink.proto.agent.v1.ExecuteCommandRequest;
+import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
+import io.fleetlink.support.AgentGrpc;
+import io.fleetlink.support.RealParts;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
+
+@QuarkusTest
+@TestProfile(ExecEnabledProfile.class)
+class CommandExecTest {
+
+    private static final String BEARER = "Bearer " + AgentGrpc.TOKEN;
+    private static final String MARK = "FL_TEST_MARK";
+
+    private static Path scratch;
+    private static String tenant;
+
+    private final List<String> marks = new ArrayList<>();
+
+    @BeforeAll
+    static void createScratch() throws Exception {
+        scratch = Files.createTempDirectory("fl-exec");
+    }
+
+    @AfterAll
+    static void removeScratchAndTenant() throws Exception {
+        FakeNvidiaSmi.deleteTree(scratch);
+        if (tenant != null) {
+            Processes.killAll("USER", tenant);
+            TestUsers.delete(tenant);
+        }
+    }
+
+    @AfterEach
+    void killMarkedProcesses() throws Exception {
+        for (String mark : marks) {
+            Processes.killAll(MARK, mark);
+        }
+    }
+
+    private String newMark() {
+        String mark = UUID.randomUUID().toString();
+        marks.add(mark);
+        return mark;
+    }
+
+    private static ValidatableResponse exec(String body) {
+        return exec(body, null);
+    }
+
+    private static ValidatableResponse exec(String body, String requestId) {
+        var request = given().header("Authorization", BEARER).contentType("application/json").body(body);
+        if (requestId != null) {
+            request = request.header("X-Request-Id", requestId);
+        }
+        return request.when().post("/api/v1/command/exec").then();
+    }
+
+    private static ExecuteCommandResponse grpcExec(ExecuteCommandRequest request, String requestId) throws Exception {
+        try (AgentGrpc grpc = AgentGrpc.local()) {
+            var stub = grpc.authorized();
+            if (requestId != null) {
+                Metadata headers = new Metadata();
+                headers.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), requestId);
+                stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+            }
+            return stub.executeCommand(request);
+        }
+    }
+
+    private static ExecuteCommandRequest.Builder shell(String script) {
+        return ExecuteCommandRequest.newBuilder().addAllCommand(List.of("/bin/sh", "-c", script));
+    }
+
+    @Test
+    void capturesOutputAndReportsNonZeroExitAsSuccess() {
+        exec("""
+                {"command": ["/bin/sh", "-c", "echo out; echo err >&2; exit 3"]}""")
+                .statusCode(200)
+                .body("success", equalTo(true))
+                .body("data.exit_code", equalTo(3))
+                .body("data.stdout", equalTo("out\n"))
+                .body("data.stderr", equalTo("err\n"))
+                .body("data.stdout_truncated", equalTo(false))
+                .body("data.stderr_truncated", equalTo(false))
+                .body("data.timed_out", equalTo(false));
+    }
+
+    @Test
+    void grpcRunsTheSameWay() throws Exception {
+        ExecuteCommandResponse response = grpcExec(shell("echo out; echo err >&2; exit 3").build(), null);
+        assertThat(response.getExitCode()).isEqualTo(3);
+        assertThat(response.getStdout()).isEqualTo("out\n");
+        assertThat(response.getStderr()).isEqualTo("err\n");
+        assertThat(response.getTimedOut()).isFalse();
+        assertThat(response.getDurationMs()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void keepsOutputUpToTheCapAndDrainsTheRest() {
+        // A megabyte through a 4 KiB cap: the child must never block on a full pipe.
+        JsonPath result = exec("""
+                {"command": ["/bin/sh", "-c", "head -c 1000000 /dev/zero | tr '\\\\0' x; echo done >&2"], "timeout_seconds": 10}""")
+                .statusCode(200)
+                .body("data.exit_code", equalTo(0))
+                .body("data.timed_out", equalTo(false))
+                .body("data.stdout_truncated", equalTo(true))
+                .body("data.stderr_truncated", equalTo(false))
+                .body("data.stderr", equalTo("done\n"))
+                .extract().jsonPath();
+        assertThat(result.getString("data.stdout")).hasSize(ExecEnabledProfile.OUTPUT_CAP).matches("x+");
+    }
+
+    @Test
+    void timeoutKillsTheWholeProcessGroup() throws Exception {
+        String mark = newMark();
+        JsonPath result = exec("""
+                {"command": ["/bin/sh", "-c", "sleep 1000 & sleep 1000"], "env": {"%s": "%s"}, "timeout_seconds": 1}"""
+                .formatted(MARK, mark))
+                .statusCode(200)
+                .body("data.timed_out", equalTo(true))
+                .body("data.exit_code", equalTo(-1))
+                .extract().jsonPath();
+        assertThat(result.getLong("data.duration_ms")).isBetween(1000L, 10_000L);
+        assertThat(Processes.withEnv(MARK, mark)).as("the shell and both sleeps").isEmpty();
+    }
+
+    @Test
+    void grpcTimeoutKillsTheGroupToo() throws Exception {
+        String mark = newMark();
+        ExecuteCommandResponse response = grpcExec(shell("sleep 1000 & sleep 1000").putEnv(MARK, mark).setTimeoutSeconds(1).build(), null);
+        assertThat(response.getTimedOut()).isTrue();
+        assertThat(response.getExitCode()).isEqualTo(-1);
+        assertThat(Processes.withEnv(MARK, mark)).isEmpty();
+    }
+
+    @Test
+    void backgroundChildDoesNotOutliveTheCall() throws Exception {
+        String mark = newMark();
+        exec("""
+                {"command": ["/bin/sh", "-c", "sleep 1000 >/dev/null 2>&1 & echo started"], "env": {"%s": "%s"}}"""
+                .formatted(MARK, mark))
+                .statusCode(200)
+                .body("data.exit_code", equalTo(0))
+                .body("data.stdout", equalTo("started\n"))
+                .body("data.timed_out", equalTo(false));
+        assertThat(Processes.withEnv(MARK, mark)).isEmpty();
+    }
+
+    @Test
+    void commandGetsACleanEnvironment() {
+        String env = exec("""
+                {"command": ["/bin/sh", "-c", "env"], "env": {"GREETING": "hello world"}}""")
+                .statusCode(200)
+                .extract().jsonPath().getString("data.stdout");
+        Map<String, String> vars = Arrays.stream(env.split("\n"))
+                .filter(line -> line.contains("="))
+                .collect(Collectors.toMap(line -> line.substring(0, line.indexOf('=')), line -> line.substring(line.indexOf('=') + 1)));
+        assertThat(vars).containsEntry("GREETING", "hello world").containsEntry("PWD", "/");
+        // Nothing of the agent's own environment (which may hold its token) reaches the command.
+        assertThat(vars.keySet()).isSubsetOf(Set.of("GREETING", "PATH", "HOME", "USER", "LOGNAME", "LANG", "PWD", "SHLVL", "_", "OLDPWD"));
+    }
+
+    @Test
+    void refusesProgramsNotOnTheAllowlist() throws Exception {
+        exec("""
+                {"command": ["/usr/bin/rm", "-rf", "/nonexistent-fl"]}""")
+                .statusCode(403)
+                .body("success", equalTo(false))
+                .body("message", containsString("command[0]"))
+                .body("message", containsString("fleetlink.agent.exec.allowed-commands"));
+        exec("""
+                {"command": ["rm", "-rf", "/nonexistent-fl"]}""")
+                .statusCode(403)
+                .body("message", containsString("/usr/bin/rm"));
+        assertThatThrownBy(() -> grpcExec(ExecuteCommandRequest.newBuilder().addCommand("/usr/bin/rm").build(), null))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    }
+
+    @Test
+    void resolvesNamesAndAliasesOfAllowedPrograms() {
+        // "sh" is found on the PATH and is /bin/sh's file under the same name; "echo" is allowed by name.
+        exec("""
+                {"command": ["sh", "-c", "echo via-path"]}""")
+                .statusCode(200)
+                .body("data.stdout", equalTo("via-path\n"));
+        exec("""
+                {"command": ["echo", "by", "name"]}""")
+                .statusCode(200)
+                .body("data.stdout", equalTo("by name\n"));
+    }
+
+    @Test
+    void refusesRelativeAndDotDotPaths() {
+        exec("""
+                {"command": ["./sh", "-c", "true"]}""")
+                .statusCode(400)
+                .body("message", containsString("command[0]: must be an absolute path"));
+        exec("""
+                {"command": ["bin/sh"]}""")
+                .statusCode(400)
+                .body("message", containsString("command[0]"));
+        exec("""
+                {"command": ["/usr/bin/../bin/sh"]}""")
+                .statusCode(400)
+                .body("message", containsString("command[0]: must not contain '..'"));
+        exec("""
+                {"command": []}""")
+                .statusCode(400)
+                .body("message", containsString("command"));
+    }
+
+    @Test
+    void refusesBadEnvironment() throws Exception {
+        String mark = newMark();
+        Path witness = scratch.resolve("env-" + mark);
+        String touch = "touch " + witness;
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"1BAD": "x"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[1BAD]: variable names must match [A-Za-z_][A-Za-z0-9_]*"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"LD_PRELOAD": "/tmp/evil.so"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[LD_PRELOAD]: may not be set"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"GOOD": "a\\u0000b"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[GOOD]: must not contain a NUL character"));
+        assertThatThrownBy(() -> grpcExec(shell(touch).putEnv("PATH", "/tmp").build(), null))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("env[PATH]");
+                });
+        assertThat(witness).doesNotExist();
+    }
+
+    @Test
+    void checksWorkingDirectoryAndTimeout() throws Exception {
+        Path file = Files.writeString(scratch.resolve("a-file"), "x");
+        exec("""
+                {"command": ["/bin/sh", "-c", "pwd"], "working_dir": "relative/dir"}""")
+                .statusCode(400)
+                .body("message", containsString("working_dir: must be an absolute path"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "pwd"], "working_dir": "%s"}""".formatted(scratch.resolve("missing")))
+                .statusCode(400)
+                .body("message", containsString("working_dir: "))
+                .body("message", containsString("is not an existing directory"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "pwd"], "working_dir": "%s"}""".formatted(file))
+                .statusCode(400)
+                .body("message", containsString("is not an existing directory"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "pwd"], "working_dir": "%s"}""".formatted(scratch))
+                .statusCode(200)
+                .body("data.stdout", equalTo(scratch + "\n"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "pwd"], "timeout_seconds": 21}""")
+                .statusCode(400)
+                .body("message", containsString("timeout_seconds: must be at most 20 (fleetlink.agent.exec.max-timeout)"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "pwd"], "timeout_seconds": 0}""")
+                .statusCode(400)
+                .body("message", containsString("timeout_seconds"));
+    }
+
+    @Test
+    void runsAsTenantWithoutAShell() throws Exception {
+        RealParts.requireRoot();
+        String name = tenant();
+        String uid = TestUsers.run("id", "-u", name).strip();
+
+        exec("""
+                {"command": ["/usr/bin/id", "-u"], "user": "%s"}""".formatted(name))
+                .statusCode(200)
+                .body("data.exit_code", equalTo(0))
+                .body("data.stdout", equalTo(uid + "\n"));
+        ExecuteCommandResponse viaGrpc = grpcExec(shell("id -un; id -G; echo $HOME; pwd").setUser(name).build(), null);
+        assertThat(viaGrpc.getExitCode()).isEqualTo(0);
+        List<String> lines = viaGrpc.getStdout().lines().toList();
+        assertThat(lines.get(0)).isEqualTo(name);
+        assertThat(lines.get(1)).doesNotContain(" 0").isNotEqualTo("0");
+        assertThat(lines.get(2)).isEqualTo("/home/" + name);
+        assertThat(lines.get(3)).isEqualTo("/"); // the home does not exist, so the command starts in /
+    }
+
+    @Test
+    void refusesUnknownAndSystemUsers() {
+        exec("""
+                {"command": ["/usr/bin/id"], "user": "flnouser%d"}""".formatted(ThreadLocalRandom.current().nextInt(100000)))
+                .statusCode(404)
+                .body("message", containsString("no such user"));
+        exec("""
+                {"command": ["/usr/bin/id"], "user": "root"}""")
+                .statusCode(403)
+                .body("message", containsString("fleetlink.agent.ssh.min-uid"));
+        exec("""
+                {"command": ["/usr/bin/id"], "user": "Not A User"}""")
+                .statusCode(400)
+                .body("message", containsString("user: must be a user name"));
+    }
+
+    @Test
+    void replaysARequestIdInsteadOfRunningAgain() throws Exception {
+        Path counter = scratch.resolve("counter-" + UUID.randomUUID());
+        String body = """
+                {"command": ["/bin/sh", "-c", "echo run >> \\"$OUT\\"; wc -l < \\"$OUT\\""], "env": {"OUT": "%s"}}"""
+                .formatted(counter);
+        String requestId = "fl-test-" + UUID.randomUUID();
+
+        exec(body, requestId).statusCode(200).body("data.stdout", equalTo("1\n"));
+        exec(body, requestId).statusCode(200).body("data.stdout", equalTo("1\n"));
+        assertThat(Files.readAllLines(counter)).hasSize(1);
+        exec(body.replace("wc -l", "wc  -l"), requestId)
+                .statusCode(409)
+                .body("message", containsString("X-Request-Id"));
+
+        String grpcId = "fl-test-" + UUID.randomUUID();
+        ExecuteCommandRequest request = shell("echo run >> \"$OUT\"; wc -l < \"$OUT\"").putEnv("OUT", counter.toString()).build();
+        assertThat(grpcExec(request, grpcId).getStdout()).isEqualTo("2\n");
+        assertThat(grpcExec(request, grpcId).getStdout()).isEqualTo("2\n");
+        assertThat(Files.readAllLines(counter)).hasSize(2);
+    }
+
+    /** A throw-away account with a uid above the floor, created once and deleted after the class. */
+    private static synchronized String tenant() throws Exception {
+        if (tenant == null) {
+            tenant = TestUsers.create();
+        }
+        return tenant;
+    }
+}

@@ -1,0 +1,137 @@
+package io.fleetlink.agent;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.fleetlink.config.AgentConfig;
+import io.fleetlink.proto.agent.v1.GetSystemInfoRequest;
+import io.fleetlink.proto.agent.v1.GetSystemInfoResponse;
+import io.fleetlink.proto.agent.v1.GpuInfo;
+import io.fleetlink.support.AgentGrpc;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+
+@QuarkusTest
+@TestProfile(ExecEnabledProfile.class)
+class SystemInfoTest {
+
+    private static final String BEARER = "Bearer " + AgentGrpc.TOKEN;
+
+    @Inject
+    AgentConfig config;
+
+    private Path fakeNvidiaSmi() {
+        return Path.of(config.gpu().nvidiaSmi());
+    }
+
+    @AfterEach
+    void restoreDriver() throws Exception {
+        FakeNvidiaSmi.setNoDriver(fakeNvidiaSmi(), false);
+    }
+
+    @Test
+    void httpReportsHostFactsAndGpusFromNvidiaSmi() throws Exception {
+        JsonPath info = given().header("Authorization", BEARER)
+                .when().get("/api/v1/system/info")
+                .then().statusCode(200)
+                .body("success", equalTo(true))
+                .body("data.kernel", equalTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip()))
+                .body("data.cpu.cores", greaterThan(0))
+                .body("data.cpu.model", notNullValue())
+                .body("data.gpus", hasSize(2))
+                .body("data.gpus[0].index", equalTo(0))
+                .body("data.gpus[0].uuid", equalTo(FakeNvidiaSmi.UUID_0))
+                .body("data.gpus[0].name", equalTo("NVIDIA H100 80GB HBM3"))
+                .body("data.gpus[0].memory_total_mib", equalTo(81559))
+                .body("data.gpus[0].memory_used_mib", equalTo(1024))
+                .body("data.gpus[0].utilization_percent", equalTo(37.0f))
+                .body("data.gpus[0].temperature_c", equalTo(41.0f))
+                .body("data.gpus[0].power_draw_w", equalTo(69.88f))
+                .body("data.gpus[1].uuid", equalTo(FakeNvidiaSmi.UUID_1))
+                .body("data.gpus[1].utilization_percent", nullValue())
+                .body("data.gpus[1].power_draw_w", nullValue())
+                .body("data.gpus[1].temperature_c", equalTo(35.0f))
+                .body("data.gpu_driver_version", equalTo("550.54.15"))
+                .body("data.cuda_version", equalTo("12.4"))
+                .body("data.gpu_error", nullValue())
+                .extract().jsonPath();
+
+        assertThat(info.getString("data.host_id")).isNotBlank();
+        assertThat(info.getString("data.hostname")).isEqualTo(Files.readString(Path.of("/proc/sys/kernel/hostname")).strip());
+        assertThat(info.getString("data.os")).isNotBlank();
+        assertThat(info.getString("data.arch")).isIn("x86_64", "aarch64");
+        assertThat(info.getString("data.agent_version")).isNotBlank();
+        assertThat(info.getLong("data.memory.total_bytes")).isPositive();
+        assertThat(info.getLong("data.memory.available_bytes")).isBetween(1L, info.getLong("data.memory.total_bytes"));
+        assertThat(info.getDouble("data.cpu.load_1m")).isGreaterThanOrEqualTo(0.0);
+        Instant collected = Instant.parse(info.getString("data.collected_at"));
+        assertThat(collected).isCloseTo(Instant.now(), org.assertj.core.api.Assertions.within(1, ChronoUnit.MINUTES));
+        assertThat(info.getString("data.collected_at")).endsWith("Z");
+        // The root file system is a real disk wherever this runs; pseudo file systems never are.
+        assertThat(info.getList("data.disks.fs_type", String.class))
+                .doesNotContain("proc", "sysfs", "tmpfs", "overlay", "cgroup", "cgroup2", "devtmpfs", "devpts");
+        assertThat(info.getList("data.disks.mount_point", String.class)).doesNotHaveDuplicates();
+        if (!info.getList("data.disks").isEmpty()) {
+            assertThat(info.getLong("data.disks[0].total_bytes")).isGreaterThan(0L);
+            assertThat(info.getLong("data.disks[0].free_bytes")).isBetween(0L, info.getLong("data.disks[0].total_bytes"));
+        }
+    }
+
+    @Test
+    void grpcReportsTheSameFacts() throws Exception {
+        try (AgentGrpc grpc = AgentGrpc.local()) {
+            GetSystemInfoResponse info = grpc.authorized().getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+            assertThat(info.getHostId()).isNotBlank();
+            assertThat(info.getKernel()).isEqualTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
+            assertThat(info.getCpu().getCores()).isPositive();
+            assertThat(info.getMemory().getTotalBytes()).isPositive();
+            assertThat(info.getGpusCount()).isEqualTo(2);
+            GpuInfo first = info.getGpus(0);
+            assertThat(first.getUuid()).isEqualTo(FakeNvidiaSmi.UUID_0);
+            assertThat(first.getMemoryTotalMib()).isEqualTo(81559);
+            assertThat(first.getPowerDrawW()).isEqualTo(69.88);
+            GpuInfo second = info.getGpus(1);
+            assertThat(second.hasUtilizationPercent()).isFalse();
+            assertThat(second.hasPowerDrawW()).isFalse();
+            assertThat(info.getGpuDriverVersion()).isEqualTo("550.54.15");
+            assertThat(info.getCudaVersion()).isEqualTo("12.4");
+            assertThat(info.getGpuError()).isEmpty();
+        }
+    }
+
+    @Test
+    void noDriverIsReportedNotFailed() throws Exception {
+        FakeNvidiaSmi.setNoDriver(fakeNvidiaSmi(), true);
+
+        given().header("Authorization", BEARER)
+                .when().get("/api/v1/system/info")
+                .then().statusCode(200)
+                .body("data.gpus", hasSize(0))
+                .body("data.gpu_driver_version", nullValue())
+                .body("data.gpu_error", containsString("exited with 9"))
+                .body("data.gpu_error", containsString(FakeNvidiaSmi.NO_DRIVER_MESSAGE))
+                .body("data.cpu.cores", greaterThan(0));
+        try (AgentGrpc grpc = AgentGrpc.local()) {
+            GetSystemInfoResponse info = grpc.authorized().getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+            assertThat(info.getGpusCount()).isZero();
+            assertThat(info.getGpuError()).contains(FakeNvidiaSmi.NO_DRIVER_MESSAGE);
+        }
+    }
+}
