@@ -4,35 +4,38 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import io.fleetlink.proto.agent.v1.AgentServiceGrpc;
-import io.fleetlink.proto.agent.v1.GetSystemInfoRequest;
+import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
+import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
 import io.fleetlink.proto.agent.v1.GetSystemInfoResponse;
-import io.fleetlink.proto.agent.v1.PingRequest;
+import io.fleetlink.proto.agent.v1.MountDatasetResponse;
 import io.fleetlink.proto.agent.v1.PingResponse;
-import io.fleetlink.proto.agent.v1.StopProcessRequest;
+import io.fleetlink.proto.agent.v1.ResetSSHResponse;
 import io.fleetlink.proto.agent.v1.StopProcessResponse;
-import io.grpc.Context;
-import io.grpc.Contexts;
+import io.fleetlink.proto.agent.v1.UnmountDatasetResponse;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 
 /**
  * A gRPC server speaking the agent contract that misbehaves on demand (stalls, UNAVAILABLE, any
  * status), for the faults a real agent cannot be made to produce. Records the request ids it saw.
+ *
+ * <p>Built from the service descriptor with plain call handlers rather than by extending the
+ * generated {@code ImplBase}: Quarkus indexes test classes, and a second implementation of the agent
+ * service there would be mistaken for the application's own.
  */
 public final class FakeGrpcAgent implements AutoCloseable {
 
-    /** What to do with the next call: answer, fail with a status, or never answer. */
+    /** What to do with a call: answer, fail with a status, or never answer. */
     public sealed interface Behaviour permits Answer, Fail, Stall {
     }
 
@@ -45,24 +48,29 @@ public final class FakeGrpcAgent implements AutoCloseable {
     public record Stall() implements Behaviour {
     }
 
-    private static final Context.Key<String> REQUEST_ID = Context.key("request-id");
-    private static final Metadata.Key<String> REQUEST_ID_HEADER = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Server server;
     private final AtomicReference<Function<Integer, Behaviour>> script = new AtomicReference<>(n -> new Answer());
     private final List<String> requestIds = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger calls = new AtomicInteger();
 
     public FakeGrpcAgent() throws IOException {
-        ServerInterceptor captureRequestId = new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                String id = headers.get(REQUEST_ID_HEADER);
-                return Contexts.interceptCall(Context.current().withValue(REQUEST_ID, id == null ? "" : id), call, headers, next);
-            }
-        };
+        ServerServiceDefinition service = ServerServiceDefinition.builder(AgentServiceGrpc.getServiceDescriptor())
+                .addMethod(AgentServiceGrpc.getPingMethod(),
+                        unary(request -> PingResponse.newBuilder().setHostId("fake").setAgentVersion("fake").build()))
+                .addMethod(AgentServiceGrpc.getGetSystemInfoMethod(),
+                        unary(request -> GetSystemInfoResponse.newBuilder().setHostId("fake").setHostname("fake").build()))
+                .addMethod(AgentServiceGrpc.getStopProcessMethod(),
+                        unary(request -> StopProcessResponse.newBuilder().setTaskId(request.getTaskId()).setAlreadyStopped(true).build()))
+                .addMethod(AgentServiceGrpc.getResetSSHMethod(), unary(request -> ResetSSHResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getCleanupMachineMethod(), unary(request -> CleanupMachineResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getMountDatasetMethod(), unary(request -> MountDatasetResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getUnmountDatasetMethod(), unary(request -> UnmountDatasetResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getExecuteCommandMethod(), unary(request -> ExecuteCommandResponse.getDefaultInstance()))
+                .build();
         this.server = NettyServerBuilder.forPort(TestPorts.freePort())
-                .addService(ServerInterceptors.intercept(new Service(), captureRequestId))
+                .addService(service)
                 .build()
                 .start();
     }
@@ -71,7 +79,7 @@ public final class FakeGrpcAgent implements AutoCloseable {
         return server.getPort();
     }
 
-    /** Behaviour by call number (1-based, counted over all rpcs). */
+    /** Behaviour by call number (1-based, counted over all rpcs); resets the counters. */
     public void script(Function<Integer, Behaviour> behaviour) {
         calls.set(0);
         requestIds.clear();
@@ -91,33 +99,33 @@ public final class FakeGrpcAgent implements AutoCloseable {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    private final class Service extends AgentServiceGrpc.AgentServiceImplBase {
+    /** A unary handler that records the request id and then follows the script. */
+    private <Q, R> ServerCallHandler<Q, R> unary(Function<Q, R> answer) {
+        return (call, headers) -> {
+            String requestId = headers.get(REQUEST_ID);
+            requestIds.add(requestId == null ? "" : requestId);
+            call.request(1);
+            return new ServerCall.Listener<>() {
+                private Q request;
 
-        @Override
-        public void ping(PingRequest request, StreamObserver<PingResponse> observer) {
-            handle(observer, PingResponse.newBuilder().setHostId("fake").setAgentVersion("fake").build());
-        }
+                @Override
+                public void onMessage(Q message) {
+                    request = message;
+                }
 
-        @Override
-        public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> observer) {
-            handle(observer, GetSystemInfoResponse.newBuilder().setHostId("fake").setHostname("fake").build());
-        }
-
-        @Override
-        public void stopProcess(StopProcessRequest request, StreamObserver<StopProcessResponse> observer) {
-            handle(observer, StopProcessResponse.newBuilder().setTaskId(request.getTaskId()).setAlreadyStopped(true).build());
-        }
-
-        private <T> void handle(StreamObserver<T> observer, T answer) {
-            requestIds.add(REQUEST_ID.get());
-            Behaviour behaviour = script.get().apply(calls.incrementAndGet());
-            if (behaviour instanceof Fail fail) {
-                observer.onError(fail.status().asRuntimeException());
-            } else if (behaviour instanceof Answer) {
-                observer.onNext(answer);
-                observer.onCompleted();
-            }
-            // Stall: never answer; the caller's deadline must end the call.
-        }
+                @Override
+                public void onHalfClose() {
+                    Behaviour behaviour = script.get().apply(calls.incrementAndGet());
+                    if (behaviour instanceof Fail fail) {
+                        call.close(fail.status(), new Metadata());
+                    } else if (behaviour instanceof Answer) {
+                        call.sendHeaders(new Metadata());
+                        call.sendMessage(answer.apply(request));
+                        call.close(Status.OK, new Metadata());
+                    }
+                    // Stall: never answer; the caller's deadline must end the call.
+                }
+            };
+        };
     }
 }

@@ -26,7 +26,6 @@ import io.quarkus.test.junit.TestProfile;
 /**
  * The agent serves TLS only when given a certificate; the controller connects with TLS and verifies
  * the agent against the configured CA; plain connections fail with a message that says why.
- * gRPC over TLS end to end is checked against the packaged agent in {@code PackagedAgentIT}.
  */
 @QuarkusTest
 @TestProfile(AgentTlsProfile.class)
@@ -63,6 +62,15 @@ class AgentTlsTest {
         assertThat(clients.protocol()).isEqualTo(AgentLinkConfig.Protocol.HTTP);
         assertThat(clients.call(local(), io.fleetlink.protocol.AgentOperation.PING, null, null, (c, o) -> c.ping(o))
                 .await().atMost(TIMEOUT).hostId()).isEqualTo(identity.hostId());
+    }
+
+    @Test
+    void grpcAdapterConnectsOverTlsToo() {
+        AgentTls tls = new AgentTls(TestConfigs.with("agent.tls-enabled", "true",
+                "agent.tls-cert-file", AgentTlsProfile.CERTIFICATES.caCertificate().toString()).link());
+        try (AgentClient grpc = new GrpcAgentClient(local(), token.value(), tls.grpcSslContext())) {
+            assertThat(grpc.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT).hostId()).isEqualTo(identity.hostId());
+        }
     }
 
     @Test
