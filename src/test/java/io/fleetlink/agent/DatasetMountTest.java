@@ -226,7 +226,7 @@ class DatasetMountTest {
         }
         http().body(Map.of("dataset_id", "okid", "source", datasetA.toString(), "read_only", "sometimes"))
                 .when().post("/api/v1/dataset/mount")
-                .then().statusCode(400); // the body is Quarkus's own, not the envelope: see the web layer's mappers
+                .then().statusCode(400); // the body is not always the envelope: see the web layer's mappers
         try (AgentGrpc grpc = AgentGrpc.local()) {
             assertThatThrownBy(() -> grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
                     .setDatasetId("..")
