@@ -1,16 +1,224 @@
 package io.fleetlink.agent.ops;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.CleanupResult;
-import io.fleetlink.protocol.CleanupRequest;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Placeholder until the agent operations land. */
+import io.fleetlink.agent.os.DockerEngine;
+import io.fleetlink.agent.os.Mounts;
+import io.fleetlink.agent.os.SecureTree;
+import io.fleetlink.agent.os.UserAccount;
+import io.fleetlink.agent.os.Users;
+import io.fleetlink.config.AgentConfig;
+import io.fleetlink.protocol.AgentException;
+import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.CleanupResult.Step;
+import io.quarkus.logging.Log;
+
+/**
+ * CleanupMachine: runs the requested steps (process, data, ssh, docker, datasets) in that order for
+ * one tenant user, each to completion even when an earlier one failed, and reports every step.
+ * Blocking.
+ */
 @ApplicationScoped
 public class MachineCleaner {
 
+    private static final String USER_PLACEHOLDER = "{user}";
+    /** Per Docker Engine request; the whole operation is bounded by fleetlink.agent.operation-timeout. */
+    private static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(60);
+
+    private final AgentConfig config;
+    private final Users users;
+    private final ProcessStopper processes;
+    private final SshKeyInstaller sshKeys;
+    private final DatasetMounter datasets;
+    private final Mounts mounts;
+    private final ObjectMapper json;
+
+    public MachineCleaner(AgentConfig config, Users users, ProcessStopper processes, SshKeyInstaller sshKeys,
+            DatasetMounter datasets, Mounts mounts, ObjectMapper json) {
+        this.config = config;
+        this.users = users;
+        this.processes = processes;
+        this.sshKeys = sshKeys;
+        this.datasets = datasets;
+        this.mounts = mounts;
+        this.json = json;
+    }
+
     public CleanupResult clean(CleanupRequest request) {
-        throw new AgentException(501, "not implemented yet");
+        Set<String> types = types(request.types());
+        boolean dryRun = Boolean.TRUE.equals(request.dryRun());
+        UserAccount user = users.requireTenant(request.user());
+        List<Step> steps = new ArrayList<>();
+        for (String type : CleanupRequest.ALL_TYPES) {
+            if (types.contains(type)) {
+                steps.add(run(type, user, dryRun));
+            }
+        }
+        return CleanupResult.of(steps);
+    }
+
+    /** The requested types, checked; none means all. */
+    private static Set<String> types(List<String> requested) {
+        if (requested == null || requested.isEmpty()) {
+            return Set.copyOf(CleanupRequest.ALL_TYPES);
+        }
+        Set<String> types = new LinkedHashSet<>();
+        for (int i = 0; i < requested.size(); i++) {
+            String type = requested.get(i);
+            if (!CleanupRequest.ALL_TYPES.contains(type)) {
+                throw AgentException.badRequest("types[" + i + "]", "must be one of " + String.join(", ", CleanupRequest.ALL_TYPES));
+            }
+            types.add(type);
+        }
+        return types;
+    }
+
+    private Step run(String type, UserAccount user, boolean dryRun) {
+        try {
+            return switch (type) {
+                case "process" -> processStep(user, dryRun);
+                case "data" -> dataStep(user, dryRun);
+                case "ssh" -> sshKeys.revokeAll(user, dryRun);
+                case "docker" -> dockerStep(user, dryRun);
+                case "datasets" -> datasets.unmountAll(dryRun);
+                default -> throw new IllegalStateException("no step " + type);
+            };
+        } catch (AgentException e) {
+            return new Step(type, false, e.getMessage(), List.of());
+        } catch (RuntimeException e) {
+            // One broken step must not stop the others; the failure is reported in its step.
+            Log.warnf(e, "cleanup step %s for %s failed", type, user.name());
+            return new Step(type, false, e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
+        }
+    }
+
+    private Step processStep(UserAccount user, boolean dryRun) {
+        List<String> pids = processes.killUserProcesses(user, config.cleanup().processGrace(), dryRun).stream()
+                .map(String::valueOf)
+                .toList();
+        return new Step("process", true, (dryRun ? "would end " : "ended ") + pids.size() + " processes of " + user.name(), pids);
+    }
+
+    private Step dataStep(UserAccount user, boolean dryRun) {
+        List<String> templates = config.cleanup().dataRoots().orElse(List.of());
+        if (templates.isEmpty()) {
+            return new Step("data", true, "no data roots configured (fleetlink.agent.cleanup.data-roots)", List.of());
+        }
+        Set<Path> mountPoints = mounts.list().stream()
+                .map(Mounts.Mount::mountPoint)
+                .collect(Collectors.toSet());
+        List<String> listed = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        int removed = 0;
+        for (String template : templates) {
+            try {
+                Optional<SecureTree.Outcome> outcome = cleanRoot(template, user, mountPoints, dryRun);
+                if (outcome.isEmpty()) {
+                    notes.add(expand(template, user) + " does not exist");
+                    continue;
+                }
+                SecureTree.Outcome result = outcome.get();
+                removed += result.removed();
+                listed.addAll(result.listed().subList(0, Math.min(result.listed().size(), SecureTree.MAX_LISTED - listed.size())));
+                result.keptMounts().forEach(point -> notes.add("kept mount point " + point + " (not crossed)"));
+                failures.addAll(result.errors());
+            } catch (IOException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        String summary = (dryRun ? "would remove " : "removed ") + removed + " entries under " + templates.size() + " roots"
+                + (listed.size() < removed ? " (first " + listed.size() + " listed)" : "")
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+        if (!failures.isEmpty()) {
+            return new Step("data", false, summary + "; failed: " + String.join("; ", failures), listed);
+        }
+        return new Step("data", true, summary, listed);
+    }
+
+    private Optional<SecureTree.Outcome> cleanRoot(String template, UserAccount user, Set<Path> mountPoints, boolean dryRun)
+            throws IOException {
+        String expanded = expand(template, user);
+        Path root = Path.of(expanded);
+        if (!root.isAbsolute() || !root.normalize().equals(root) || root.getNameCount() == 0) {
+            throw new SecureTree.RefusedRoot(expanded + " is not a normalized absolute path below / "
+                    + "(fleetlink.agent.cleanup.data-roots); not cleaned");
+        }
+        // Components before the first {user} are the operator's; from there on a tenant may control them.
+        List<String> names = new ArrayList<>();
+        root.forEach(name -> names.add(name.toString()));
+        int firstUserControlled = names.size();
+        Path templatePath = Path.of(template);
+        for (int i = 0; i < templatePath.getNameCount(); i++) {
+            if (templatePath.getName(i).toString().contains(USER_PLACEHOLDER)) {
+                firstUserControlled = i;
+                break;
+            }
+        }
+        Path trusted = root.getRoot().resolve(String.join("/", names.subList(0, firstUserControlled)));
+        Optional<SecureTree.Root> opened = SecureTree.open(trusted, names.subList(firstUserControlled, names.size()));
+        if (opened.isEmpty()) {
+            return Optional.empty();
+        }
+        try (SecureTree.Root open = opened.get()) {
+            return Optional.of(SecureTree.empty(open, mountPoints, dryRun));
+        }
+    }
+
+    private static String expand(String template, UserAccount user) {
+        return template.replace(USER_PLACEHOLDER, user.name());
+    }
+
+    private Step dockerStep(UserAccount user, boolean dryRun) {
+        DockerEngine engine = new DockerEngine(config.cleanup().dockerSocket(), DOCKER_TIMEOUT, json);
+        AgentConfig.DockerScope scope = config.cleanup().dockerScope();
+        String exempt = config.cleanup().dockerExemptLabel();
+        List<DockerEngine.Container> doomed;
+        try {
+            doomed = switch (scope) {
+                case USER -> engine.list("fleetlink.user=" + user.name());
+                case ALL -> engine.list(null).stream()
+                        .filter(container -> !"true".equals(container.labels().get(exempt)))
+                        .toList();
+            };
+        } catch (DockerEngine.EngineException e) {
+            return new Step("docker", false, e.getMessage(), List.of());
+        }
+        String what = scope == AgentConfig.DockerScope.USER ? "containers labelled fleetlink.user=" + user.name()
+                : "non-exempt containers";
+        if (dryRun) {
+            List<String> ids = doomed.stream()
+                    .map(DockerEngine.Container::shortId)
+                    .toList();
+            return new Step("docker", true, "would remove " + doomed.size() + " " + what, ids);
+        }
+        List<String> removed = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (DockerEngine.Container container : doomed) {
+            try {
+                engine.remove(container.id());
+                removed.add(container.shortId());
+            } catch (DockerEngine.EngineException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) {
+            return new Step("docker", false, "removed " + removed.size() + " of " + doomed.size() + " " + what + "; failed: "
+                    + String.join("; ", failures), removed);
+        }
+        return new Step("docker", true, "removed " + removed.size() + " " + what, removed);
     }
 }

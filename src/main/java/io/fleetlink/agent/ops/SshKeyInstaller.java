@@ -1,16 +1,92 @@
 package io.fleetlink.agent.ops;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.os.AuthorizedKeys;
+import io.fleetlink.agent.os.AuthorizedKeysFile;
+import io.fleetlink.agent.os.SshSessions;
+import io.fleetlink.agent.os.UserAccount;
+import io.fleetlink.agent.os.Users;
+import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.CleanupResult;
 import io.fleetlink.protocol.ResetSshRequest;
+import io.fleetlink.protocol.ResetSshResult;
 
-/** Placeholder until the agent operations land. */
+/**
+ * ResetSSH and the cleanup's {@code ssh} step: validates every key before anything is touched, then
+ * replaces the user's authorized_keys atomically and, if asked, ends their sshd sessions. Blocking.
+ */
 @ApplicationScoped
 public class SshKeyInstaller {
 
+    private final AgentConfig config;
+    private final Users users;
+    private final SshSessions sessions;
+
+    public SshKeyInstaller(AgentConfig config, Users users, SshSessions sessions) {
+        this.config = config;
+        this.users = users;
+        this.sessions = sessions;
+    }
+
     public ResetSshResult reset(ResetSshRequest request) {
-        throw new AgentException(501, "not implemented yet");
+        List<AuthorizedKeys.Key> keys = validate(request.authorizedKeys());
+        UserAccount user = users.requireTenant(request.user());
+        AuthorizedKeysFile.replace(user, render(keys));
+        // Sessions are ended after the keys are replaced, so a reconnect cannot use an old key.
+        int ended = Boolean.FALSE.equals(request.terminateSessions()) ? 0 : sessions.terminate(user);
+        return new ResetSshResult(user.name(), keys.stream().map(AuthorizedKeys.Key::fingerprint).toList(), ended);
+    }
+
+    /** The cleanup's {@code ssh} step: revoke every key and end every session; a dry run only lists. */
+    public CleanupResult.Step revokeAll(UserAccount user, boolean dryRun) {
+        AuthorizedKeysFile.Current current = AuthorizedKeysFile.read(user);
+        List<String> fingerprints = AuthorizedKeys.fingerprintsIn(current.content());
+        int sessionCount = SshSessions.countSessions(sessions.find(user));
+        if (dryRun) {
+            return new CleanupResult.Step("ssh", true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
+                    + " keys) and end " + sessionCount + " sessions", fingerprints);
+        }
+        if (current.exists()) {
+            AuthorizedKeysFile.replace(user, "");
+        }
+        int ended = sessions.terminate(user);
+        String keys;
+        if (!current.exists()) {
+            keys = "no ~/.ssh/authorized_keys to empty";
+        } else if (current.sshDirSymlink()) {
+            keys = "replaced the symlink ~/.ssh by a directory with an empty authorized_keys";
+        } else {
+            keys = "emptied ~/.ssh/authorized_keys (" + fingerprints.size() + " keys)";
+        }
+        return new CleanupResult.Step("ssh", true, keys + "; ended " + ended + " sessions", fingerprints);
+    }
+
+    private List<AuthorizedKeys.Key> validate(List<String> entries) {
+        if (entries == null) {
+            return List.of();
+        }
+        int max = config.ssh().maxKeys();
+        if (entries.size() > max) {
+            throw AgentException.badRequest("authorized_keys", "at most " + max + " keys per reset "
+                    + "(fleetlink.agent.ssh.max-keys); got " + entries.size());
+        }
+        Set<String> allowed = config.ssh().allowedKeyTypes();
+        List<AuthorizedKeys.Key> keys = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            keys.add(AuthorizedKeys.parse(entries.get(i), i, allowed));
+        }
+        return keys;
+    }
+
+    private static String render(List<AuthorizedKeys.Key> keys) {
+        StringBuilder out = new StringBuilder();
+        keys.forEach(key -> out.append(key.line()).append('\n'));
+        return out.toString();
     }
 }

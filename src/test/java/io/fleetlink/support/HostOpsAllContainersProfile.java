@@ -1,0 +1,12 @@
+package io.fleetlink.support;
+
+import java.util.Map;
+
+/** {@link HostOpsProfile} with {@code docker-scope=all}: cleanup removes every non-exempt container. */
+public class HostOpsAllContainersProfile extends HostOpsProfile {
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("fleetlink.agent.cleanup.docker-scope", "all");
+    }
+}

@@ -1,0 +1,84 @@
+package io.fleetlink.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** File and mount chores of the host tests: unmount what is left under a directory, then delete it without following links. */
+public final class TestFiles {
+
+    private TestFiles() {
+    }
+
+    /** Mount points strictly below {@code dir}, deepest first, as /proc/self/mountinfo lists them. */
+    public static List<Path> mountsUnder(Path dir) {
+        List<Path> points = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+                String[] fields = line.split(" ");
+                Path point = Path.of(fields[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+                        .replace("\\134", "\\"));
+                if (point.startsWith(dir) && !point.equals(dir)) {
+                    points.add(point);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        points.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        return points;
+    }
+
+    /** Unmounts everything below {@code dir} (lazily as a last resort, so a test never leaves one behind). */
+    public static void unmountAllUnder(Path dir) {
+        for (int round = 0; round < 5; round++) {
+            List<Path> points = mountsUnder(dir);
+            if (points.isEmpty()) {
+                return;
+            }
+            for (Path point : points) {
+                if (TestCommands.run("umount", "--", point.toString()).exitCode() != 0 && round >= 3) {
+                    TestCommands.run("umount", "-l", "--", point.toString());
+                }
+            }
+        }
+    }
+
+    /** Unmounts what is below {@code dir} and deletes it; refuses to delete through a mount that would not go. */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        unmountAllUnder(dir);
+        if (!mountsUnder(dir).isEmpty()) {
+            throw new IllegalStateException("mounts left under " + dir + ": " + mountsUnder(dir) + "; not deleting it");
+        }
+        try {
+            // walkFileTree does not follow symlinks: a link is deleted, never its target.
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path directory, IOException e) throws IOException {
+                    Files.delete(directory);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+}
