@@ -43,6 +43,16 @@ public class EnvelopeExceptionMappers {
         return Envelopes.response(400, describeJson(e));
     }
 
+    /**
+     * Declared for the exact type because quarkus-rest-jackson ships a built-in mapper for it, and the
+     * closest type wins: without this one a wrong type or an unknown field would answer Quarkus's own
+     * body instead of the envelope.
+     */
+    @ServerExceptionMapper
+    public RestResponse<AgentResponse<Void>> mismatchedInput(MismatchedInputException e) {
+        return json(e);
+    }
+
     @ServerExceptionMapper
     public RestResponse<AgentResponse<Void>> web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {

@@ -24,7 +24,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -252,10 +251,13 @@ class CleanupTest {
                     .body("message", containsString("not valid JSON"));
             http().body(Map.of("user", user.name(), "types", List.of("data"), "dry_run", "maybe"))
                     .when().post("/api/v1/machine/cleanup")
-                    .then().statusCode(400); // the body is not always the envelope: see the web layer's mappers
+                    .then().statusCode(400)
+                    .body("code", equalTo(400))
+                    .body("message", containsString("dry_run: cannot read 'maybe' as true or false"));
             http().body(Map.of("user", user.name(), "types", "data"))
                     .when().post("/api/v1/machine/cleanup")
-                    .then().statusCode(400); // the body is not always the envelope: see the web layer's mappers
+                    .then().statusCode(400)
+                    .body("message", containsString("types: must be a JSON array"));
             http().body(Map.of("types", List.of("data")))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)
@@ -291,7 +293,6 @@ class CleanupTest {
     }
 
     @Test
-    @Disabled("needs ProcessStopper from part A: enable when ProcessStopper.killUserProcesses is merged")
     void processStepEndsEveryProcessOfTheUserAndNoOtherOne() throws Exception {
         List<Process> theirs = new ArrayList<>();
         Process mine = new ProcessBuilder("sleep", "1000").start();

@@ -226,7 +226,9 @@ class DatasetMountTest {
         }
         http().body(Map.of("dataset_id", "okid", "source", datasetA.toString(), "read_only", "sometimes"))
                 .when().post("/api/v1/dataset/mount")
-                .then().statusCode(400); // the body is not always the envelope: see the web layer's mappers
+                .then().statusCode(400)
+                .body("code", equalTo(400))
+                .body("message", containsString("read_only: cannot read 'sometimes' as true or false"));
         try (AgentGrpc grpc = AgentGrpc.local()) {
             assertThatThrownBy(() -> grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
                     .setDatasetId("..")
