@@ -26,6 +26,8 @@ import io.fleetlink.proto.agent.v1.ExecuteCommandRequest;
 import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.RealParts;
+import io.fleetlink.support.TestUsers;
+import io.fleetlink.support.TestUsers.TestUser;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -43,7 +45,7 @@ class CommandExecTest {
     private static final String MARK = "FL_TEST_MARK";
 
     private static Path scratch;
-    private static String tenant;
+    private static TestUser tenant;
 
     private final List<String> marks = new ArrayList<>();
 
@@ -56,7 +58,6 @@ class CommandExecTest {
     static void removeScratchAndTenant() throws Exception {
         FakeNvidiaSmi.deleteTree(scratch);
         if (tenant != null) {
-            Processes.killAll("USER", tenant);
             TestUsers.delete(tenant);
         }
     }
@@ -299,8 +300,8 @@ class CommandExecTest {
     @Test
     void runsAsTenantWithoutAShell() throws Exception {
         RealParts.requireRoot();
-        String name = tenant();
-        String uid = TestUsers.run("id", "-u", name).strip();
+        String name = tenant().name();
+        String uid = Integer.toString(tenant().uid());
 
         exec("""
                 {"command": ["/usr/bin/id", "-u"], "user": "%s"}""".formatted(name))
@@ -313,7 +314,7 @@ class CommandExecTest {
         assertThat(lines.get(0)).isEqualTo(name);
         assertThat(lines.get(1)).doesNotContain(" 0").isNotEqualTo("0");
         assertThat(lines.get(2)).isEqualTo("/home/" + name);
-        assertThat(lines.get(3)).isEqualTo("/"); // the home does not exist, so the command starts in /
+        assertThat(lines.get(3)).isEqualTo("/home/" + name); // without working_dir a command starts in the user's home
     }
 
     @Test
@@ -355,7 +356,7 @@ class CommandExecTest {
     }
 
     /** A throw-away account with a uid above the floor, created once and deleted after the class. */
-    private static synchronized String tenant() throws Exception {
+    private static synchronized TestUser tenant() {
         if (tenant == null) {
             tenant = TestUsers.create();
         }

@@ -25,6 +25,8 @@ import io.fleetlink.proto.agent.v1.StopProcessResponse;
 import io.fleetlink.protocol.AgentException;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.RealParts;
+import io.fleetlink.support.TestUsers;
+import io.fleetlink.support.TestUsers.TestUser;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
@@ -166,10 +168,10 @@ class ProcessStopTest {
     @Test
     void killsEveryProcessOfATenantForTheCleanup() throws Exception {
         RealParts.requireRoot();
-        String name = TestUsers.create();
+        TestUser tenant = TestUsers.create();
         String mark = newTaskId();
         try {
-            UserAccount account = users.requireTenant(name);
+            UserAccount account = users.requireTenant(tenant.name());
             String setpriv = "setpriv --reuid=" + account.uid() + " --regid=" + account.gid() + " --init-groups -- ";
             Processes.startShell(TASK_ENV, mark, "exec " + setpriv + "sh -c \"trap '' TERM; sleep 1000 & sleep 1000 & wait\"");
             Processes.startShell("FL_OTHER", mark, "sleep 1000");
@@ -186,7 +188,7 @@ class ProcessStopTest {
         } finally {
             Processes.killAll("FL_OTHER", mark);
             Processes.killAll(TASK_ENV, mark);
-            TestUsers.delete(name);
+            TestUsers.delete(tenant);
         }
     }
 

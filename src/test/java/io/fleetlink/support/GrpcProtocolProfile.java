@@ -2,13 +2,11 @@ package io.fleetlink.support;
 
 import java.util.Map;
 
-import io.quarkus.test.junit.QuarkusTestProfile;
-
-/** Role {@code all} with the controller speaking gRPC to agents. */
-public class GrpcProtocolProfile implements QuarkusTestProfile {
+/** {@link HostOpsProfile} with the controller speaking gRPC to agents. */
+public class GrpcProtocolProfile extends HostOpsProfile {
 
     @Override
-    public Map<String, String> getConfigOverrides() {
+    protected Map<String, String> extraOverrides() {
         return Map.of("agent.protocol", "grpc");
     }
 }

@@ -6,7 +6,7 @@ import java.util.Map;
 public class HostOpsAllContainersProfile extends HostOpsProfile {
 
     @Override
-    public Map<String, String> getConfigOverrides() {
+    protected Map<String, String> extraOverrides() {
         return Map.of("fleetlink.agent.cleanup.docker-scope", "all");
     }
 }

@@ -3,27 +3,56 @@ package io.fleetlink.controller.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.agent.AgentIdentity;
+import io.fleetlink.agent.FakeNvidiaSmi;
 import io.fleetlink.config.AgentLinkConfig;
+import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.ExecRequest;
+import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.MountDatasetRequest;
+import io.fleetlink.protocol.MountResult;
 import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.ResetSshRequest;
+import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.StopProcessRequest;
+import io.fleetlink.protocol.StopProcessResult;
+import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.UnmountDatasetRequest;
+import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.support.RealParts;
+import io.fleetlink.support.TestCommands;
+import io.fleetlink.support.TestFiles;
 import io.fleetlink.support.TestPorts;
+import io.fleetlink.support.TestUsers;
+import io.fleetlink.support.TestUsers.TestUser;
+import io.smallrye.mutiny.Uni;
 
 /**
- * The same assertions against the real agent (this process, role all) over whichever protocol the
- * subclass's profile selects: callers must not be able to tell which protocol ran.
+ * One contract, run once per protocol against the real agent (this process, role all): every
+ * operation's success and rejection, through the controller's full call path. The subclasses differ
+ * only in {@code agent.protocol}, so identical assertions mean identical results.
  */
 abstract class AgentClientContract {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     @Inject
     AgentClients clients;
@@ -40,10 +69,6 @@ abstract class AgentClientContract {
         return new HostAddress("local", "127.0.0.1", TestPorts.httpPort(), TestPorts.grpcPort());
     }
 
-    AgentClient client() {
-        return clients.forHost(localAgent());
-    }
-
     /** A client of the configured protocol that presents {@code token} instead of the right one. */
     AgentClient clientWithToken(HostAddress host, String token) {
         return switch (expectedProtocol()) {
@@ -52,6 +77,18 @@ abstract class AgentClientContract {
         };
     }
 
+    <T> T call(AgentOperation operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+        return clients.call(localAgent(), operation, "contract-" + UUID.randomUUID(), null, body).await().atMost(TIMEOUT);
+    }
+
+    AgentRejectedException rejected(AgentOperation operation, BiFunction<AgentClient, CallOptions, Uni<?>> body) {
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> call(operation, body::apply));
+        assertThat(failure).isInstanceOf(AgentRejectedException.class);
+        return (AgentRejectedException) failure;
+    }
+
+    // ---- protocol and transport
+
     @Test
     void configuredProtocolIsUsed() {
         assertThat(clients.protocol()).isEqualTo(expectedProtocol());
@@ -59,7 +96,7 @@ abstract class AgentClientContract {
 
     @Test
     void pingReturnsTheAgentsIdentity() {
-        PingInfo info = client().ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT);
+        PingInfo info = call(AgentOperation.PING, (c, o) -> c.ping(o));
 
         assertThat(info.hostId()).isEqualTo(identity.hostId());
         assertThat(info.agentVersion()).isEqualTo(identity.version());
@@ -100,5 +137,217 @@ abstract class AgentClientContract {
                         assertThat(e.getMessage()).contains("ghost", "ping");
                     });
         }
+    }
+
+    // ---- GetSystemInfo
+
+    @Test
+    void systemInfoReportsTheMachineAndItsGpus() {
+        SystemInfo info = call(AgentOperation.SYSTEM_INFO, (c, o) -> c.getSystemInfo(o));
+
+        assertThat(info.hostId()).isEqualTo(identity.hostId());
+        assertThat(info.kernel()).isNotBlank();
+        assertThat(info.cpu().cores()).isPositive();
+        assertThat(info.memory().totalBytes()).isPositive();
+        assertThat(info.disks()).isNotEmpty();
+        assertThat(info.gpus()).extracting(SystemInfo.Gpu::uuid).containsExactly(FakeNvidiaSmi.UUID_0, FakeNvidiaSmi.UUID_1);
+        assertThat(info.gpus().get(0).utilizationPercent()).isEqualTo(37.0);
+        assertThat(info.gpus().get(1).utilizationPercent()).isNull();
+        assertThat(info.gpuDriverVersion()).isEqualTo("550.54.15");
+        assertThat(info.gpuError()).isNull();
+    }
+
+    // ---- StopProcess
+
+    @Test
+    void stopProcessEndsARealTaskAndIsIdempotent() throws Exception {
+        String taskId = "contract-" + UUID.randomUUID();
+        ProcessBuilder builder = new ProcessBuilder("sleep", "1000");
+        builder.environment().put("FLEETLINK_TASK_ID", taskId);
+        Process task = builder.start();
+        try {
+            StopProcessResult first = call(AgentOperation.PROCESS_STOP,
+                    (c, o) -> c.stopProcess(new StopProcessRequest(taskId, "TERM", 5), o));
+            assertThat(first.taskId()).isEqualTo(taskId);
+            assertThat(first.killedPids()).contains((int) task.pid());
+            assertThat(first.alreadyStopped()).isFalse();
+            assertThat(task.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+            StopProcessResult again = call(AgentOperation.PROCESS_STOP,
+                    (c, o) -> c.stopProcess(new StopProcessRequest(taskId, null, null), o));
+            assertThat(again.alreadyStopped()).isTrue();
+            assertThat(again.killedPids()).isEmpty();
+        } finally {
+            task.destroyForcibly();
+        }
+    }
+
+    @Test
+    void stopProcessRejectsABlankTaskIdWithoutRetrying() {
+        AgentRejectedException e = rejected(AgentOperation.PROCESS_STOP,
+                (c, o) -> c.stopProcess(new StopProcessRequest(" ", null, null), o));
+        assertThat(e.code()).isEqualTo(400);
+        assertThat(e.agentMessage()).contains("task_id");
+        assertThat(e.retryable()).isFalse();
+    }
+
+    // ---- ResetSSH
+
+    @Test
+    void resetSshInstallsTheKeysAndReportsTheirFingerprints() throws Exception {
+        RealParts.requireRoot();
+        RealParts.require("ssh-keygen", "openssh-client");
+        TestUser tenant = TestUsers.create();
+        Path keys = Files.createTempDirectory("fl-contract-keys");
+        try {
+            TestCommands.ok("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keys.resolve("id").toString());
+            String publicKey = Files.readString(keys.resolve("id.pub")).strip();
+            String expected = TestCommands.ok("ssh-keygen", "-l", "-E", "sha256", "-f", keys.resolve("id.pub").toString())
+                    .stdout().split(" ")[1];
+
+            ResetSshResult result = call(AgentOperation.SSH_RESET,
+                    (c, o) -> c.resetSsh(new ResetSshRequest(tenant.name(), List.of(publicKey), false), o));
+
+            assertThat(result.user()).isEqualTo(tenant.name());
+            assertThat(result.fingerprints()).containsExactly(expected);
+            assertThat(Files.readString(tenant.home().resolve(".ssh/authorized_keys"))).contains(publicKey);
+        } finally {
+            TestUsers.delete(tenant);
+            TestFiles.deleteTree(keys);
+        }
+    }
+
+    @Test
+    void resetSshRejectsUnknownUsersSystemAccountsAndBadKeys() {
+        assertThat(rejected(AgentOperation.SSH_RESET,
+                (c, o) -> c.resetSsh(new ResetSshRequest("flnosuchuser", List.of(), false), o)).code()).isEqualTo(404);
+        assertThat(rejected(AgentOperation.SSH_RESET,
+                (c, o) -> c.resetSsh(new ResetSshRequest("root", List.of(), false), o)).code()).isEqualTo(403);
+        AgentRejectedException badKey = rejected(AgentOperation.SSH_RESET,
+                (c, o) -> c.resetSsh(new ResetSshRequest("root", List.of("ssh-ed25519 not-base64!"), false), o));
+        assertThat(badKey.code()).isEqualTo(400);
+        assertThat(badKey.agentMessage()).contains("authorized_keys[0]");
+    }
+
+    // ---- CleanupMachine
+
+    @Test
+    void cleanupDryRunListsAndAFailedStepIsAResultNotAnError() throws Exception {
+        RealParts.requireRoot();
+        TestUser tenant = TestUsers.create();
+        Path scratch = Path.of(dataRoot("scratch").replace("{user}", tenant.name()));
+        Path outside = Files.createTempDirectory("fl-contract-outside");
+        try {
+            CleanupResult dryRun = call(AgentOperation.MACHINE_CLEANUP,
+                    (c, o) -> c.cleanupMachine(new CleanupRequest(tenant.name(), List.of("ssh", "data"), true), o));
+            assertThat(dryRun.success()).isTrue();
+            assertThat(dryRun.steps()).extracting(CleanupResult.Step::type).containsExactly("data", "ssh");
+
+            // A data root that is a symlink out of its parent must fail its step, not be followed.
+            Files.createDirectories(scratch.getParent());
+            Files.createSymbolicLink(scratch, outside);
+            Files.writeString(outside.resolve("sentinel"), "keep");
+            CleanupResult failed = call(AgentOperation.MACHINE_CLEANUP,
+                    (c, o) -> c.cleanupMachine(new CleanupRequest(tenant.name(), List.of("data"), false), o));
+            assertThat(failed.success()).isFalse();
+            assertThat(failed.steps()).singleElement().satisfies(step -> {
+                assertThat(step.type()).isEqualTo("data");
+                assertThat(step.success()).isFalse();
+            });
+            assertThat(outside.resolve("sentinel")).hasContent("keep");
+        } finally {
+            Files.deleteIfExists(scratch);
+            TestFiles.deleteTree(outside);
+            TestUsers.delete(tenant);
+        }
+    }
+
+    @Test
+    void cleanupRejectsAnUnknownStepType() {
+        AgentRejectedException e = rejected(AgentOperation.MACHINE_CLEANUP,
+                (c, o) -> c.cleanupMachine(new CleanupRequest("root", List.of("everything"), true), o));
+        assertThat(e.code()).isEqualTo(400);
+        assertThat(e.agentMessage()).contains("types[0]");
+    }
+
+    // ---- MountDataset / UnmountDataset
+
+    @Test
+    void mountAndUnmountARealBindMountIdempotently() throws Exception {
+        RealParts.requireRoot();
+        Path sources = Path.of(allowedSource());
+        Path source = Files.createDirectories(sources.resolve("contract-" + UUID.randomUUID()));
+        Files.writeString(source.resolve("data.txt"), "weights");
+        String id = "contract-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            MountResult mounted = call(AgentOperation.DATASET_MOUNT,
+                    (c, o) -> c.mountDataset(new MountDatasetRequest(id, source.toString(), null, null, null), o));
+            assertThat(mounted.alreadyMounted()).isFalse();
+            assertThat(Path.of(mounted.mountPoint()).resolve("data.txt")).hasContent("weights");
+
+            MountResult again = call(AgentOperation.DATASET_MOUNT,
+                    (c, o) -> c.mountDataset(new MountDatasetRequest(id, source.toString(), null, null, null), o));
+            assertThat(again.alreadyMounted()).isTrue();
+            assertThat(again.mountPoint()).isEqualTo(mounted.mountPoint());
+
+            UnmountResult unmounted = call(AgentOperation.DATASET_UNMOUNT,
+                    (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o));
+            assertThat(unmounted.alreadyUnmounted()).isFalse();
+            assertThat(Path.of(mounted.mountPoint())).doesNotExist();
+            assertThat(call(AgentOperation.DATASET_UNMOUNT,
+                    (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o)).alreadyUnmounted()).isTrue();
+        } finally {
+            call(AgentOperation.DATASET_UNMOUNT, (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o));
+            TestFiles.deleteTree(source);
+        }
+    }
+
+    @Test
+    void mountRejectsPathTricksAndSourcesOutsideTheAllowedRoots() {
+        AgentRejectedException dots = rejected(AgentOperation.DATASET_MOUNT,
+                (c, o) -> c.mountDataset(new MountDatasetRequest("..", allowedSource(), null, null, null), o));
+        assertThat(dots.code()).isEqualTo(400);
+        assertThat(dots.agentMessage()).contains("dataset_id");
+
+        AgentRejectedException outside = rejected(AgentOperation.DATASET_MOUNT,
+                (c, o) -> c.mountDataset(new MountDatasetRequest("etc", "/etc", null, null, null), o));
+        assertThat(outside.code()).isEqualTo(403);
+        assertThat(outside.agentMessage()).contains("source");
+    }
+
+    // ---- ExecuteCommand
+
+    @Test
+    void execRunsAnAllowedCommandAndReportsNonZeroExitsAsResults() {
+        ExecResult hello = clients.call(localAgent(), AgentOperation.COMMAND_EXEC, "contract-" + UUID.randomUUID(), 10,
+                (c, o) -> c.executeCommand(new ExecRequest(List.of("echo", "hello"), null, null, 10, null), o))
+                .await().atMost(TIMEOUT);
+        assertThat(hello.exitCode()).isZero();
+        assertThat(hello.stdout()).isEqualTo("hello\n");
+        assertThat(hello.timedOut()).isFalse();
+
+        ExecResult failing = call(AgentOperation.COMMAND_EXEC,
+                (c, o) -> c.executeCommand(new ExecRequest(List.of("/bin/sh", "-c", "echo oops >&2; exit 3"), null, null, null, null), o));
+        assertThat(failing.exitCode()).isEqualTo(3);
+        assertThat(failing.stderr()).isEqualTo("oops\n");
+    }
+
+    @Test
+    void execRefusesProgramsOutsideTheAllowlist() {
+        AgentRejectedException e = rejected(AgentOperation.COMMAND_EXEC,
+                (c, o) -> c.executeCommand(new ExecRequest(List.of("/usr/bin/id"), null, null, null, null), o));
+        assertThat(e.code()).isEqualTo(403);
+        assertThat(e.retryable()).isFalse();
+    }
+
+    private static String dataRoot(String containing) {
+        return ConfigProvider.getConfig().getValues("fleetlink.agent.cleanup.data-roots", String.class).stream()
+                .filter(root -> root.contains(containing))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static String allowedSource() {
+        return ConfigProvider.getConfig().getValues("fleetlink.agent.datasets.allowed-sources", String.class).get(0);
     }
 }
