@@ -43,6 +43,12 @@ public class EnvelopeExceptionMappers {
         return Envelopes.response(400, describeJson(e));
     }
 
+    /** More specific than {@link #json}, so it wins over Quarkus' built-in mapper of the same type. */
+    @ServerExceptionMapper
+    public RestResponse<AgentResponse<Void>> mismatch(MismatchedInputException e) {
+        return json(e);
+    }
+
     @ServerExceptionMapper
     public RestResponse<AgentResponse<Void>> web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {
