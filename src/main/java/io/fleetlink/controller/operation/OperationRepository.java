@@ -124,14 +124,6 @@ public class OperationRepository {
                 .map(count -> count == 1);
     }
 
-    /** Whether an operation is still waiting or running (not terminal). */
-    public Uni<Boolean> active(SqlClient client, String hostId) {
-        return Sql.query(client, "SELECT COUNT(*) AS n FROM operations WHERE host_id = #{host} "
-                + "AND status IN ('PENDING', 'RUNNING') AND op_type <> #{taskStop}",
-                params("host", hostId, "taskStop", OperationType.TASK_STOP.wireName()))
-                .map(rows -> rows.iterator().next().getLong("n") > 0);
-    }
-
     private static Uni<Void> owned(Uni<Integer> update, String operationId) {
         return update.chain(count -> count == 1
                 ? Uni.createFrom().voidItem()

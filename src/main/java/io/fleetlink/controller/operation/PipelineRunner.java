@@ -47,7 +47,10 @@ public class PipelineRunner {
         this.metrics = metrics;
     }
 
-    /** Claims {@code operationId} if nobody is doing it and launches it; the item says whether it was claimed. */
+    /**
+     * Claims {@code operationId} if nobody is doing it and launches it; the item says whether it was
+     * claimed. Never fails: an operation that could not be claimed now is picked up by the resume job.
+     */
     public Uni<Boolean> claimAndLaunch(String operationId) {
         return claim(operationId, false)
                 .map(claimed -> {
@@ -55,6 +58,11 @@ public class PipelineRunner {
                         launch(claimed);
                     }
                     return claimed != null;
+                })
+                .onFailure().recoverWithItem(e -> {
+                    Log.warnf("Operation %s is stored but could not be claimed now (%s); the resume job will run it",
+                            operationId, e.getMessage());
+                    return false;
                 });
     }
 
