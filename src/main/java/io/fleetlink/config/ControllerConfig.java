@@ -1,5 +1,6 @@
 package io.fleetlink.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -122,5 +123,122 @@ public interface ControllerConfig {
 
         /** Its gRPC port; default {@code agent.grpc-port}. */
         java.util.OptionalInt grpcPort();
+    }
+
+    String POSITIVE_DURATION = "must be a positive duration such as 30s (a bare number means seconds)";
+
+    /** Who may call the controller's own REST API. */
+    Auth auth();
+
+    /** Status callbacks to the platform backend. */
+    Callback callback();
+
+    /** The reachability sweep. */
+    Health health();
+
+    /** Allocation, release, cleanup and task-stop pipelines. */
+    Pipeline pipeline();
+
+    interface Auth {
+        /**
+         * The bearer token every {@code /api/v1/} call to the controller must present. Prefer
+         * {@code token-file} or the {@code FLEETLINK_CONTROLLER_AUTH_TOKEN} environment variable. Required
+         * with role {@code controller}; role {@code all} generates one and logs it once when none is set.
+         */
+        Optional<String> token();
+
+        /** A file whose content (trimmed) is the API token; read once at start-up. */
+        Optional<Path> tokenFile();
+    }
+
+    interface Callback {
+        /**
+         * Where status events are POSTed as JSON ({@code allocation.ready}, {@code task.stopped}, ...). Unset:
+         * events are kept in the outbox and sent once a URL is configured.
+         */
+        Optional<URI> url();
+
+        /** Sent as {@code Authorization: Bearer <token>} with every callback; prefer {@code token-file}. */
+        Optional<String> token();
+
+        /** A file whose content (trimmed) is the callback token. */
+        Optional<Path> tokenFile();
+
+        /** How long one callback POST may take. */
+        @WithDefault("10s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration timeout();
+
+        /** How often the sender looks for events that are due. */
+        @WithDefault("1s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration pollInterval();
+
+        /** First retry delay after a failed delivery; doubles per attempt, with full jitter. */
+        @WithDefault("1s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration initialBackoff();
+
+        /** Longest delay between two delivery attempts of one event. */
+        @WithDefault("5m")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration maxBackoff();
+
+        /** Events sent per poll. */
+        @WithDefault("50")
+        @Min(1)
+        @Max(1000)
+        int batchSize();
+    }
+
+    interface Health {
+        /** How often every registered host is pinged. */
+        @WithDefault("30s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration interval();
+
+        /** Consecutive failed pings before a host is marked OFFLINE (one success marks it ONLINE). */
+        @WithDefault("3")
+        @Min(1)
+        int offlineAfter();
+
+        /** Hosts pinged at the same time. */
+        @WithDefault("16")
+        @Min(1)
+        @Max(1024)
+        int concurrency();
+    }
+
+    interface Pipeline {
+        /** This replica's name in operation leases; defaults to the host name plus a random suffix. */
+        Optional<String> replicaId();
+
+        /**
+         * How long a replica owns an operation it claimed; renewed before every step. An operation whose
+         * lease expired (its replica died) is resumed by another replica or after a restart.
+         */
+        @WithDefault("2m")
+        @DurationMin(seconds = 1, message = "must be at least 1s")
+        Duration lease();
+
+        /** How often PENDING operations and RUNNING ones with an expired lease are looked for. */
+        @WithDefault("15s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration resumeInterval();
+
+        /** Operations resumed per look. */
+        @WithDefault("20")
+        @Min(1)
+        int resumeBatch();
+
+        /** First delay before a failed task stop is retried in the background; doubles per attempt. */
+        @WithDefault("5s")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration retryInitialBackoff();
+
+        /** Longest delay between two background retries of a task stop. */
+        @WithDefault("5m")
+        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        Duration retryMaxBackoff();
     }
 }

@@ -13,6 +13,7 @@ import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 import io.fleetlink.agent.security.AgentCredentials;
 import io.fleetlink.config.FleetlinkConfig;
+import io.fleetlink.controller.security.ControllerCredentials;
 import io.fleetlink.protocol.AgentResponse;
 
 /**
@@ -29,6 +30,9 @@ public class ApiGate {
     @Inject
     AgentCredentials agentCredentials;
 
+    @Inject
+    ControllerCredentials controllerCredentials;
+
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<RestResponse<AgentResponse<Void>>> gate(SimpleResourceInfo resource, HttpHeaders headers) {
         Class<?> type = resource.getResourceClass();
@@ -38,6 +42,14 @@ public class ApiGate {
             }
             if (!agentCredentials.accepts(headers.getHeaderString(HttpHeaders.AUTHORIZATION))) {
                 return Optional.of(unauthorized("fleetlink.agent.auth.token"));
+            }
+        }
+        if (ControllerApi.class.isAssignableFrom(type)) {
+            if (!fleetlink.role().runsController()) {
+                return Optional.of(roleOff("controller"));
+            }
+            if (!controllerCredentials.accepts(headers.getHeaderString(HttpHeaders.AUTHORIZATION))) {
+                return Optional.of(unauthorized("fleetlink.controller.auth.token"));
             }
         }
         return Optional.empty();

@@ -1,0 +1,162 @@
+package io.fleetlink.controller.allocation;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.controller.ControllerIds;
+import io.fleetlink.controller.RequestChecks;
+import io.fleetlink.controller.host.HostRepository;
+import io.fleetlink.controller.host.HostState;
+import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationPayload;
+import io.fleetlink.controller.operation.OperationRepository;
+import io.fleetlink.controller.operation.OperationType;
+import io.fleetlink.controller.operation.PipelineRunner;
+import io.fleetlink.controller.store.Store;
+import io.fleetlink.protocol.AgentException;
+import io.fleetlink.protocol.CleanupRequest;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Allocations: each request persists the new state and its PENDING operation in one transaction,
+ * answers at once, and launches the operation's pipeline, which reports back through callbacks.
+ */
+@ApplicationScoped
+public class AllocationService {
+
+    private static final int LIST_LIMIT = 500;
+
+    private final Store store;
+    private final AllocationRepository allocations;
+    private final HostRepository hosts;
+    private final OperationRepository operations;
+    private final PipelineRunner runner;
+    private final RequestChecks checks;
+
+    public AllocationService(Store store, AllocationRepository allocations, HostRepository hosts,
+            OperationRepository operations, PipelineRunner runner, RequestChecks checks) {
+        this.store = store;
+        this.allocations = allocations;
+        this.hosts = hosts;
+        this.operations = operations;
+        this.runner = runner;
+        this.checks = checks;
+    }
+
+    /** AVAILABLE (and not OFFLINE) host → ALLOCATED, allocation PROVISIONING, ResetSSH launched. */
+    public Uni<AllocationAccepted> allocate(AllocateRequest request) {
+        return Uni.createFrom().deferred(() -> {
+                    checks.valid(request);
+                    String allocationId = UUID.randomUUID().toString();
+                    Operation op = Operation.pending(OperationType.ALLOCATION_PROVISION, allocationId, request.hostId(),
+                            OperationPayload.provision(allocationId, request.user(), request.sshPublicKeys()));
+                    Instant now = op.createdAt();
+                    Allocation allocation = new Allocation(allocationId, request.hostId(), request.user(),
+                            List.copyOf(request.sshPublicKeys()), AllocationStatus.PROVISIONING, null, op.operationId(), now, now);
+                    return store.inTransaction(tx -> hosts.allocate(tx, request.hostId(), allocationId, now)
+                            .chain(allocated -> allocated
+                                    ? allocations.insert(tx, allocation)
+                                            .chain(() -> operations.insert(tx, op))
+                                    : whyNotAvailable(tx, request.hostId())))
+                            .replaceWith(op);
+                })
+                .call(op -> runner.claimAndLaunch(op.operationId()))
+                .map(op -> new AllocationAccepted(op.target(), AllocationStatus.PROVISIONING, op.operationId()));
+    }
+
+    public Uni<Allocation> get(String allocationId) {
+        return Uni.createFrom().deferred(() -> allocations.find(store.pool(), validId(allocationId)))
+                .map(allocation -> {
+                    if (allocation == null) {
+                        throw notFound(allocationId);
+                    }
+                    return allocation;
+                });
+    }
+
+    public Uni<List<Allocation>> list(String hostId, String status) {
+        return Uni.createFrom().deferred(() -> {
+            String host = hostId == null || hostId.isEmpty()
+                    ? null
+                    : RequestChecks.id("host_id", hostId, ControllerIds.HOST_ID, ControllerIds.HOST_ID_RULE);
+            AllocationStatus wanted = status == null || status.isEmpty()
+                    ? null
+                    : RequestChecks.oneOf("status", status, AllocationStatus.class);
+            return allocations.list(store.pool(), host, wanted, LIST_LIMIT);
+        });
+    }
+
+    /**
+     * READY → RELEASING and CleanupMachine launched. Idempotent: an allocation already RELEASING,
+     * RELEASED or CLEANUP_FAILED answers with its status and release operation.
+     */
+    public Uni<AllocationAccepted> release(String allocationId) {
+        return Uni.createFrom().deferred(() -> {
+                    validId(allocationId);
+                    return store.inTransaction(tx -> allocations.find(tx, allocationId)
+                            .chain(allocation -> {
+                                if (allocation == null) {
+                                    return Uni.createFrom().failure(notFound(allocationId));
+                                }
+                                return switch (allocation.status()) {
+                                    case READY -> startRelease(tx, allocation);
+                                    case RELEASING, RELEASED, CLEANUP_FAILED -> Uni.createFrom().item(new AllocationAccepted(
+                                            allocationId, allocation.status(), allocation.operationId()));
+                                    case PROVISIONING -> Uni.createFrom().failure(AgentException.conflict("allocation "
+                                            + allocationId + " is still PROVISIONING; release it once it is READY "
+                                            + "(a FAILED allocation's host is cleaned automatically)"));
+                                    case FAILED -> Uni.createFrom().failure(AgentException.conflict("allocation "
+                                            + allocationId + " FAILED and its host was cleaned automatically; "
+                                            + "there is nothing to release"));
+                                };
+                            }));
+                })
+                // Also nudges a RELEASING allocation whose operation nobody is running (claims only if due).
+                .call(accepted -> accepted.status() == AllocationStatus.RELEASING
+                        ? runner.claimAndLaunch(accepted.operationId())
+                        : Uni.createFrom().voidItem());
+    }
+
+    private Uni<AllocationAccepted> startRelease(io.vertx.mutiny.sqlclient.SqlConnection tx, Allocation allocation) {
+        Operation op = Operation.pending(OperationType.ALLOCATION_RELEASE, allocation.allocationId(), allocation.hostId(),
+                OperationPayload.cleanup(allocation.allocationId(), allocation.user(), CleanupRequest.ALL_TYPES));
+        Instant now = op.createdAt();
+        return allocations.transition(tx, allocation.allocationId(), AllocationStatus.READY, AllocationStatus.RELEASING,
+                        null, op.operationId(), now)
+                .chain(moved -> moved
+                        ? hosts.transition(tx, allocation.hostId(), List.of(HostState.ALLOCATED), HostState.RELEASING,
+                                allocation.allocationId(), now)
+                        : Uni.createFrom().failure(AgentException.conflict("allocation " + allocation.allocationId()
+                                + " changed while it was being released; read it again")))
+                .chain(() -> operations.insert(tx, op))
+                .replaceWith(new AllocationAccepted(allocation.allocationId(), AllocationStatus.RELEASING, op.operationId()));
+    }
+
+    private Uni<Void> whyNotAvailable(io.vertx.mutiny.sqlclient.SqlConnection tx, String hostId) {
+        return hosts.find(tx, hostId)
+                .chain(host -> {
+                    if (host == null) {
+                        return Uni.createFrom().failure(AgentException.notFound("host_id: host '" + hostId
+                                + "' is not registered; register it with POST /api/v1/hosts"));
+                    }
+                    String why = host.state() != HostState.AVAILABLE
+                            ? "is " + host.state() + (host.state() == HostState.QUARANTINED
+                                    ? " (a cleanup failed; POST /api/v1/hosts/" + hostId + "/cleanup must succeed first)"
+                                    : "")
+                            : "is OFFLINE (its agent did not answer the last pings)";
+                    return Uni.createFrom().failure(AgentException.conflict("host '" + hostId + "' " + why
+                            + "; only an AVAILABLE host that is not OFFLINE can be allocated"));
+                });
+    }
+
+    private static String validId(String allocationId) {
+        return RequestChecks.id("allocation_id", allocationId, ControllerIds.UUID, ControllerIds.UUID_RULE);
+    }
+
+    private static AgentException notFound(String allocationId) {
+        return AgentException.notFound("allocation " + allocationId + " does not exist");
+    }
+}

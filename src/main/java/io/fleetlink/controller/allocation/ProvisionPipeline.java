@@ -1,0 +1,109 @@
+package io.fleetlink.controller.allocation;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.controller.callback.CallbackEvent;
+import io.fleetlink.controller.callback.OutboxRepository;
+import io.fleetlink.controller.host.HostRepository;
+import io.fleetlink.controller.host.HostState;
+import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationPayload;
+import io.fleetlink.controller.operation.OperationRepository;
+import io.fleetlink.controller.operation.OperationStatus;
+import io.fleetlink.controller.operation.OperationType;
+import io.fleetlink.controller.operation.Pipeline;
+import io.fleetlink.controller.operation.PipelineOutcome;
+import io.fleetlink.controller.operation.PipelineRunner;
+import io.fleetlink.controller.operation.ReplicaIdentity;
+import io.fleetlink.controller.ops.AgentService;
+import io.fleetlink.controller.store.Sql;
+import io.fleetlink.controller.store.Store;
+import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.ResetSshRequest;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Provisions an allocation: ResetSSH installs the tenant's keys (the client layer retries) → READY.
+ * When it fails the allocation is FAILED and the host goes to a cleanup, never to the tenant
+ * half-provisioned.
+ */
+@ApplicationScoped
+public class ProvisionPipeline implements Pipeline {
+
+    private final Store store;
+    private final AgentService agents;
+    private final OperationRepository operations;
+    private final AllocationRepository allocations;
+    private final HostRepository hosts;
+    private final OutboxRepository outbox;
+    private final ReplicaIdentity replica;
+    private final PipelineRunner runner;
+
+    public ProvisionPipeline(Store store, AgentService agents, OperationRepository operations,
+            AllocationRepository allocations, HostRepository hosts, OutboxRepository outbox, ReplicaIdentity replica,
+            PipelineRunner runner) {
+        this.store = store;
+        this.agents = agents;
+        this.operations = operations;
+        this.allocations = allocations;
+        this.hosts = hosts;
+        this.outbox = outbox;
+        this.replica = replica;
+        this.runner = runner;
+    }
+
+    @Override
+    public OperationType type() {
+        return OperationType.ALLOCATION_PROVISION;
+    }
+
+    @Override
+    public Uni<PipelineOutcome> run(Operation op) {
+        OperationPayload payload = op.payload();
+        ResetSshRequest request = new ResetSshRequest(payload.user(), payload.sshPublicKeys(), true);
+        return agents.resetSsh(op.hostId(), request, op.operationId())
+                .map(result -> (Throwable) null)
+                .onFailure().recoverWithItem(failure -> failure)
+                .chain(failure -> failure == null ? ready(op) : failed(op, failure));
+    }
+
+    private Uni<PipelineOutcome> ready(Operation op) {
+        Instant now = Sql.now();
+        String allocationId = op.payload().allocationId();
+        return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(), OperationStatus.SUCCEEDED,
+                        null, now)
+                        .chain(() -> allocations.transition(tx, allocationId, AllocationStatus.PROVISIONING,
+                                AllocationStatus.READY, null, null, now))
+                        .chain(() -> outbox.add(tx, CallbackEvent.allocation(CallbackEvent.ALLOCATION_READY, allocationId,
+                                op.hostId(), AllocationStatus.READY.name(), null, now))))
+                .invoke(() -> Log.infof("Allocation %s on host %s is READY (operation %s)", allocationId, op.hostId(),
+                        op.operationId()))
+                .replaceWith(PipelineOutcome.succeeded());
+    }
+
+    private Uni<PipelineOutcome> failed(Operation op, Throwable cause) {
+        Instant now = Sql.now();
+        String allocationId = op.payload().allocationId();
+        String error = "ssh reset failed: " + cause.getMessage();
+        Log.errorf("Allocation failed: allocation %s, host %s, operation %s, attempt %d: %s; the host is cleaned "
+                + "before it can be allocated again", allocationId, op.hostId(), op.operationId(), op.attempts(),
+                cause.getMessage());
+        Operation cleanup = Operation.pending(OperationType.HOST_CLEANUP, op.hostId(), op.hostId(),
+                OperationPayload.cleanup(allocationId, op.payload().user(), CleanupRequest.ALL_TYPES));
+        return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(), OperationStatus.FAILED,
+                        error, now)
+                        .chain(() -> allocations.transition(tx, allocationId, AllocationStatus.PROVISIONING,
+                                AllocationStatus.FAILED, error, null, now))
+                        .chain(() -> outbox.add(tx, CallbackEvent.allocation(CallbackEvent.ALLOCATION_FAILED, allocationId,
+                                op.hostId(), AllocationStatus.FAILED.name(), error, now)))
+                        .chain(() -> hosts.transition(tx, op.hostId(), List.of(HostState.ALLOCATED), HostState.RELEASING,
+                                allocationId, now))
+                        .chain(() -> operations.insert(tx, cleanup)))
+                .call(() -> runner.claimAndLaunch(cleanup.operationId()))
+                .replaceWith(PipelineOutcome.failed(cause));
+    }
+}

@@ -1,0 +1,37 @@
+package io.fleetlink.controller.callback;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A status callback as POSTed to {@code fleetlink.controller.callback.url}; {@code event_id} lets the
+ * receiver drop a repeated delivery.
+ */
+public record CallbackEvent(
+        String eventId,
+        String type,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String allocationId,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String taskId,
+        String hostId,
+        String status,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+        Instant occurredAt) {
+
+    public static final String ALLOCATION_READY = "allocation.ready";
+    public static final String ALLOCATION_FAILED = "allocation.failed";
+    public static final String ALLOCATION_RELEASED = "allocation.released";
+    public static final String ALLOCATION_CLEANUP_FAILED = "allocation.cleanup_failed";
+    public static final String TASK_STOPPED = "task.stopped";
+    public static final String TASK_STOP_FAILED = "task.stop_failed";
+
+    public static CallbackEvent allocation(String type, String allocationId, String hostId, String status, String error,
+            Instant at) {
+        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at);
+    }
+
+    public static CallbackEvent task(String type, String taskId, String hostId, String status, String error, Instant at) {
+        return new CallbackEvent(UUID.randomUUID().toString(), type, null, taskId, hostId, status, error, at);
+    }
+}

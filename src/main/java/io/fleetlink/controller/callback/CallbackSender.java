@@ -1,0 +1,121 @@
+package io.fleetlink.controller.callback;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.config.ControllerConfig;
+import io.fleetlink.config.FleetlinkConfig;
+import io.fleetlink.config.Secrets;
+import io.fleetlink.controller.ControllerMetrics;
+import io.fleetlink.controller.store.Sql;
+import io.fleetlink.controller.store.Store;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Delivers the outbox to {@code fleetlink.controller.callback.url}: each event is POSTed as JSON until
+ * the receiver answers 2xx, retried with exponential backoff and full jitter. At least once: a
+ * receiver deduplicates by {@code event_id}.
+ */
+@ApplicationScoped
+public class CallbackSender {
+
+    private final Store store;
+    private final OutboxRepository outbox;
+    private final ControllerConfig.Callback config;
+    private final ControllerMetrics metrics;
+    private final Optional<String> token;
+    private final HttpClient http;
+
+    public CallbackSender(Store store, OutboxRepository outbox, ControllerConfig config, FleetlinkConfig fleetlink,
+            ControllerMetrics metrics) {
+        this.store = store;
+        this.outbox = outbox;
+        this.config = config.callback();
+        this.metrics = metrics;
+        this.token = fleetlink.role().runsController()
+                ? Secrets.resolve("fleetlink.controller.callback.token", this.config.token(), this.config.tokenFile())
+                : Optional.empty();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(this.config.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** Sends every due event once; the item is how many were delivered. Never fails for a bad receiver. */
+    public Uni<Integer> sendDue() {
+        Optional<URI> url = config.url();
+        if (url.isEmpty()) {
+            return refreshBacklog().replaceWith(0);
+        }
+        Instant now = Sql.now();
+        // A claimed event is skipped by other replicas until the POST has had time to end.
+        Instant claimUntil = now.plus(config.timeout()).plusSeconds(30);
+        return store.inTransaction(tx -> outbox.claimDue(tx, now, claimUntil, config.batchSize()))
+                .chain(due -> Multi.createFrom().iterable(due)
+                        .onItem().transformToUniAndMerge(event -> deliver(url.get(), event))
+                        .collect().with(java.util.stream.Collectors.summingInt(delivered -> delivered ? 1 : 0)))
+                .call(this::refreshBacklog);
+    }
+
+    private Uni<Boolean> deliver(URI url, OutboxRepository.Pending event) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
+                .timeout(config.timeout())
+                .header("Content-Type", "application/json")
+                .header("X-Fleetlink-Event-Id", event.eventId())
+                .POST(HttpRequest.BodyPublishers.ofString(event.body()));
+        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+        return Uni.createFrom().completionStage(() -> http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding()))
+                .map(response -> response.statusCode() / 100 == 2
+                        ? null
+                        : "the receiver answered HTTP " + response.statusCode())
+                .onFailure().recoverWithItem(e -> "cannot reach the receiver: " + describe(e))
+                .chain(error -> error == null
+                        ? outbox.delivered(store.pool(), event.eventId(), Sql.now()).replaceWith(true)
+                        : retryLater(event, error).replaceWith(false))
+                .invoke(metrics::callbackAttempt)
+                .onFailure().recoverWithItem(e -> {
+                    Log.warnf("Callback %s (%s): cannot record the delivery attempt: %s", event.eventId(), event.type(),
+                            e.getMessage());
+                    return false;
+                });
+    }
+
+    private Uni<Void> retryLater(OutboxRepository.Pending event, String error) {
+        Duration delay = backoff(event.attempts() + 1);
+        Log.warnf("Callback %s (%s) not delivered, attempt %d: %s; next attempt in %d ms", event.eventId(), event.type(),
+                event.attempts() + 1, error, delay.toMillis());
+        return outbox.failed(store.pool(), event.eventId(), error, Sql.now().plus(delay));
+    }
+
+    /** Exponential backoff with full jitter, capped at {@code max-backoff}. */
+    Duration backoff(int attempt) {
+        long cap = config.maxBackoff().toMillis();
+        long exponential = config.initialBackoff().toMillis() << Math.min(attempt - 1, 20);
+        long ceiling = Math.max(1, Math.min(cap, exponential));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling + 1));
+    }
+
+    private Uni<Void> refreshBacklog() {
+        return outbox.backlog(store.pool())
+                .invoke(metrics::outboxBacklog)
+                .replaceWithVoid();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+}

@@ -1,0 +1,70 @@
+package io.fleetlink.controller.host;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationRepository;
+import io.fleetlink.controller.operation.OperationStatus;
+import io.fleetlink.controller.operation.OperationType;
+import io.fleetlink.controller.operation.Pipeline;
+import io.fleetlink.controller.operation.PipelineOutcome;
+import io.fleetlink.controller.operation.ReplicaIdentity;
+import io.fleetlink.controller.store.Sql;
+import io.fleetlink.controller.store.Store;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Cleans a RELEASING host outside a release (after a failed provisioning, or for an operator): a
+ * clean machine goes back to AVAILABLE, a failed cleanup leaves it QUARANTINED.
+ */
+@ApplicationScoped
+public class HostCleanupPipeline implements Pipeline {
+
+    private final Store store;
+    private final OperationRepository operations;
+    private final HostRepository hosts;
+    private final MachineCleanup cleanup;
+    private final ReplicaIdentity replica;
+
+    public HostCleanupPipeline(Store store, OperationRepository operations, HostRepository hosts, MachineCleanup cleanup,
+            ReplicaIdentity replica) {
+        this.store = store;
+        this.operations = operations;
+        this.hosts = hosts;
+        this.cleanup = cleanup;
+        this.replica = replica;
+    }
+
+    @Override
+    public OperationType type() {
+        return OperationType.HOST_CLEANUP;
+    }
+
+    @Override
+    public Uni<PipelineOutcome> run(Operation op) {
+        return cleanup.run(op)
+                .invoke(error -> {
+                    if (error != null) {
+                        Log.errorf("Host cleanup failed: allocation %s, host %s, operation %s, attempt %d: %s; "
+                                + "the host is QUARANTINED", op.payload().allocationId(), op.hostId(), op.operationId(),
+                                op.attempts(), error);
+                    }
+                })
+                .chain(error -> record(op, error));
+    }
+
+    private Uni<PipelineOutcome> record(Operation op, String error) {
+        Instant now = Sql.now();
+        boolean clean = error == null;
+        return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(),
+                        clean ? OperationStatus.SUCCEEDED : OperationStatus.FAILED, error, now)
+                        .chain(() -> hosts.transition(tx, op.hostId(), List.of(HostState.RELEASING),
+                                clean ? HostState.AVAILABLE : HostState.QUARANTINED,
+                                clean ? null : op.payload().allocationId(), now)))
+                .map(moved -> clean ? PipelineOutcome.succeeded() : PipelineOutcome.failed(new IllegalStateException(error)));
+    }
+}

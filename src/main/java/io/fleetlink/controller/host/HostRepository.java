@@ -1,0 +1,151 @@
+package io.fleetlink.controller.host;
+
+import static io.fleetlink.controller.store.Sql.params;
+import static io.fleetlink.controller.store.Sql.ts;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fleetlink.controller.store.Sql;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+
+/**
+ * SQL for hosts. State changes are conditional on the state they leave, so two requests racing for
+ * one host cannot both win.
+ */
+@ApplicationScoped
+public class HostRepository {
+
+    private static final String COLUMNS = "host_id, address, http_port, grpc_port, labels, state, reachability, "
+            + "failed_pings, last_seen, allocation_id, created_at, updated_at";
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
+    };
+
+    private final ObjectMapper json;
+
+    public HostRepository(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public Uni<Void> insert(SqlClient client, Host host) {
+        return Sql.update(client, "INSERT INTO hosts (" + COLUMNS + ") VALUES (#{id}, #{address}, #{http}, #{grpc}, "
+                + "#{labels}, #{state}, #{reachability}, 0, NULL, NULL, #{now}, #{now})",
+                params("id", host.hostId(), "address", host.address(), "http", host.httpPort(), "grpc", host.grpcPort(),
+                        "labels", write(host.labels()), "state", host.state().name(),
+                        "reachability", host.reachability().name(), "now", ts(host.createdAt())))
+                .replaceWithVoid();
+    }
+
+    /** The host, or null. */
+    public Uni<Host> find(SqlClient client, String hostId) {
+        return Sql.query(client, "SELECT " + COLUMNS + " FROM hosts WHERE host_id = #{id}", params("id", hostId))
+                .map(rows -> rows.iterator().hasNext() ? read(rows.iterator().next()) : null);
+    }
+
+    public Uni<List<Host>> list(SqlClient client) {
+        return Sql.query(client, "SELECT " + COLUMNS + " FROM hosts ORDER BY host_id", params())
+                .map(rows -> {
+                    List<Host> hosts = new ArrayList<>();
+                    rows.forEach(row -> hosts.add(read(row)));
+                    return hosts;
+                });
+    }
+
+    /** Deletes a host that holds no allocation; the item says whether it was deleted. */
+    public Uni<Boolean> deleteIfFree(SqlClient client, String hostId) {
+        return Sql.update(client, "DELETE FROM hosts WHERE host_id = #{id} AND state IN ('AVAILABLE', 'QUARANTINED')",
+                params("id", hostId))
+                .map(count -> count == 1);
+    }
+
+    /** AVAILABLE and not OFFLINE → ALLOCATED to {@code allocationId}; the item says whether it happened. */
+    public Uni<Boolean> allocate(SqlClient tx, String hostId, String allocationId, Instant now) {
+        return Sql.update(tx, "UPDATE hosts SET state = 'ALLOCATED', allocation_id = #{allocation}, updated_at = #{now} "
+                + "WHERE host_id = #{id} AND state = 'AVAILABLE' AND reachability <> 'OFFLINE'",
+                params("id", hostId, "allocation", allocationId, "now", ts(now)))
+                .map(count -> count == 1);
+    }
+
+    /**
+     * Moves a host from one of {@code from} to {@code to}, setting its allocation; the item says
+     * whether the host was in one of those states.
+     */
+    public Uni<Boolean> transition(SqlClient tx, String hostId, List<HostState> from, HostState to, String allocationId,
+            Instant now) {
+        String states = String.join(", ", from.stream().map(s -> "'" + s.name() + "'").toList());
+        return Sql.update(tx, "UPDATE hosts SET state = #{to}, allocation_id = #{allocation}, updated_at = #{now} "
+                + "WHERE host_id = #{id} AND state IN (" + states + ")",
+                params("id", hostId, "to", to.name(), "allocation", allocationId, "now", ts(now)))
+                .map(count -> count == 1);
+    }
+
+    /**
+     * Records a ping: success → ONLINE now; failure → one more consecutive failure, and OFFLINE once
+     * there are {@code offlineAfter} of them (until then the reachability stays as it was).
+     */
+    public Uni<Void> recordPing(SqlClient client, String hostId, boolean reachable, int offlineAfter, Instant now) {
+        if (reachable) {
+            return Sql.update(client, "UPDATE hosts SET reachability = 'ONLINE', failed_pings = 0, last_seen = #{now} "
+                    + "WHERE host_id = #{id}", params("id", hostId, "now", ts(now)))
+                    .replaceWithVoid();
+        }
+        return Sql.update(client, "UPDATE hosts SET failed_pings = failed_pings + 1, reachability = CASE "
+                + "WHEN failed_pings + 1 >= #{limit} THEN 'OFFLINE' ELSE reachability END WHERE host_id = #{id}",
+                params("id", hostId, "limit", offlineAfter))
+                .replaceWithVoid();
+    }
+
+    /** How many hosts are in each state and reachability. */
+    public Uni<Map<HostState, Map<Reachability, Long>>> counts(SqlClient client) {
+        return Sql.query(client, "SELECT state, reachability, COUNT(*) AS n FROM hosts GROUP BY state, reachability", params())
+                .map(rows -> {
+                    Map<HostState, Map<Reachability, Long>> counts = new EnumMap<>(HostState.class);
+                    rows.forEach(row -> counts.computeIfAbsent(HostState.valueOf(row.getString("state")),
+                            s -> new EnumMap<>(Reachability.class))
+                            .put(Reachability.valueOf(row.getString("reachability")), row.getLong("n")));
+                    return counts;
+                });
+    }
+
+    private Host read(Row row) {
+        return new Host(
+                row.getString("host_id"),
+                row.getString("address"),
+                row.getInteger("http_port"),
+                row.getInteger("grpc_port"),
+                readLabels(row.getString("labels")),
+                HostState.valueOf(row.getString("state")),
+                Reachability.valueOf(row.getString("reachability")),
+                Sql.instant(row, "last_seen"),
+                row.getString("allocation_id"),
+                Sql.instant(row, "created_at"),
+                Sql.instant(row, "updated_at"));
+    }
+
+    private String write(Map<String, String> labels) {
+        try {
+            return json.writeValueAsString(labels == null ? Map.of() : labels);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write host labels", e);
+        }
+    }
+
+    private Map<String, String> readLabels(String text) {
+        try {
+            return json.readValue(text, LABELS);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored host labels are not readable: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.fleetlink.controller.host;
+
+import java.util.List;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestResponse;
+
+import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.ops.AgentHealth;
+import io.fleetlink.protocol.AgentResponse;
+import io.fleetlink.protocol.ExecRequest;
+import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.MountDatasetRequest;
+import io.fleetlink.protocol.MountResult;
+import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.web.ControllerApi;
+import io.fleetlink.web.Envelopes;
+import io.smallrye.mutiny.Uni;
+
+/** The controller API for hosts; translates HTTP to {@link HostService} and nothing more. */
+@Path("/api/v1/hosts")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class HostResource implements ControllerApi {
+
+    private static final String REQUEST_ID = "X-Request-Id";
+
+    private final HostService hosts;
+
+    public HostResource(HostService hosts) {
+        this.hosts = hosts;
+    }
+
+    @POST
+    public Uni<RestResponse<AgentResponse<Host>>> register(RegisterHostRequest request) {
+        return hosts.register(request)
+                .map(host -> Envelopes.of(201, "created", host));
+    }
+
+    @GET
+    public Uni<RestResponse<AgentResponse<List<Host>>>> list() {
+        return hosts.list()
+                .map(Envelopes::ok);
+    }
+
+    @GET
+    @Path("/{host_id}")
+    public Uni<RestResponse<AgentResponse<Host>>> get(@PathParam("host_id") String hostId) {
+        return hosts.get(hostId)
+                .map(Envelopes::ok);
+    }
+
+    @DELETE
+    @Path("/{host_id}")
+    public Uni<RestResponse<AgentResponse<Void>>> deregister(@PathParam("host_id") String hostId) {
+        return hosts.deregister(hostId)
+                .map(nothing -> Envelopes.response(200, "deregistered"));
+    }
+
+    @GET
+    @Path("/{host_id}/health")
+    public Uni<RestResponse<AgentResponse<AgentHealth>>> health(@PathParam("host_id") String hostId) {
+        return hosts.health(hostId)
+                .map(Envelopes::ok);
+    }
+
+    @GET
+    @Path("/{host_id}/system-info")
+    public Uni<RestResponse<AgentResponse<SystemInfo>>> systemInfo(@PathParam("host_id") String hostId) {
+        return hosts.systemInfo(hostId)
+                .map(Envelopes::ok);
+    }
+
+    @POST
+    @Path("/{host_id}/exec")
+    public Uni<RestResponse<AgentResponse<ExecResult>>> exec(@PathParam("host_id") String hostId, ExecRequest request,
+            @RestHeader(REQUEST_ID) String requestId) {
+        return hosts.exec(hostId, request, requestId)
+                .map(Envelopes::ok);
+    }
+
+    @POST
+    @Path("/{host_id}/datasets")
+    public Uni<RestResponse<AgentResponse<MountResult>>> mount(@PathParam("host_id") String hostId,
+            MountDatasetRequest request, @RestHeader(REQUEST_ID) String requestId) {
+        return hosts.mount(hostId, request, requestId)
+                .map(Envelopes::ok);
+    }
+
+    @DELETE
+    @Path("/{host_id}/datasets/{dataset_id}")
+    public Uni<RestResponse<AgentResponse<UnmountResult>>> unmount(@PathParam("host_id") String hostId,
+            @PathParam("dataset_id") String datasetId, @RestHeader(REQUEST_ID) String requestId) {
+        return hosts.unmount(hostId, datasetId, requestId)
+                .map(Envelopes::ok);
+    }
+
+    @POST
+    @Path("/{host_id}/cleanup")
+    public Uni<RestResponse<AgentResponse<Operation>>> cleanup(@PathParam("host_id") String hostId,
+            CleanupHostRequest request) {
+        return hosts.cleanup(hostId, request)
+                .map(op -> Envelopes.of(202, "accepted: poll GET /api/v1/operations/" + op.operationId(), op));
+    }
+}

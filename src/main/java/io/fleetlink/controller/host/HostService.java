@@ -1,0 +1,186 @@
+package io.fleetlink.controller.host;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.config.ControllerConfig;
+import io.fleetlink.controller.ControllerIds;
+import io.fleetlink.controller.RequestChecks;
+import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationPayload;
+import io.fleetlink.controller.operation.OperationRepository;
+import io.fleetlink.controller.operation.OperationType;
+import io.fleetlink.controller.operation.PipelineRunner;
+import io.fleetlink.controller.ops.AgentHealth;
+import io.fleetlink.controller.ops.AgentService;
+import io.fleetlink.controller.store.Sql;
+import io.fleetlink.controller.store.Store;
+import io.fleetlink.protocol.AgentException;
+import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.ExecRequest;
+import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.MountDatasetRequest;
+import io.fleetlink.protocol.MountResult;
+import io.fleetlink.protocol.Names;
+import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.UnmountDatasetRequest;
+import io.fleetlink.protocol.UnmountResult;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Hosts: registration, reading, deregistration, the agent pass-through calls, and manual cleanup
+ * (which is how a QUARANTINED host becomes AVAILABLE again).
+ */
+@ApplicationScoped
+public class HostService {
+
+    private final Store store;
+    private final HostRepository hosts;
+    private final OperationRepository operations;
+    private final PipelineRunner runner;
+    private final AgentService agents;
+    private final RequestChecks checks;
+    private final ControllerConfig config;
+
+    public HostService(Store store, HostRepository hosts, OperationRepository operations, PipelineRunner runner,
+            AgentService agents, RequestChecks checks, ControllerConfig config) {
+        this.store = store;
+        this.hosts = hosts;
+        this.operations = operations;
+        this.runner = runner;
+        this.agents = agents;
+        this.checks = checks;
+        this.config = config;
+    }
+
+    public Uni<Host> register(RegisterHostRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            checks.valid(request);
+            Instant now = Sql.now();
+            Host host = new Host(request.hostId(), request.address(), request.httpPort(), request.grpcPort(),
+                    request.labels() == null ? Map.of() : Map.copyOf(request.labels()), HostState.AVAILABLE,
+                    Reachability.UNKNOWN, null, null, now, now);
+            return hosts.insert(store.pool(), host)
+                    .onFailure(Sql::isUniqueViolation).transform(e -> AgentException.conflict(
+                            "host_id: host '" + request.hostId() + "' is already registered; deregister it first to change it"))
+                    .invoke(() -> agents.forget(host.hostId()))
+                    .replaceWith(host);
+        });
+    }
+
+    public Uni<Host> get(String hostId) {
+        return Uni.createFrom().deferred(() -> hosts.find(store.pool(), validHostId(hostId)))
+                .map(host -> {
+                    if (host == null) {
+                        throw notFound(hostId);
+                    }
+                    return host;
+                });
+    }
+
+    public Uni<List<Host>> list() {
+        return Uni.createFrom().deferred(() -> hosts.list(store.pool()));
+    }
+
+    public Uni<Void> deregister(String hostId) {
+        return get(hostId)
+                .chain(host -> hosts.deleteIfFree(store.pool(), hostId)
+                        .invoke(deleted -> {
+                            if (!deleted) {
+                                throw AgentException.conflict("host '" + hostId + "' is " + host.state()
+                                        + (host.allocationId() != null ? " (allocation " + host.allocationId() + ")" : "")
+                                        + "; release its allocation and wait until it is AVAILABLE or QUARANTINED");
+                            }
+                        }))
+                .invoke(() -> agents.forget(hostId))
+                .replaceWithVoid();
+    }
+
+    /** Pings the host's agent now and records what it found. */
+    public Uni<AgentHealth> health(String hostId) {
+        return get(hostId)
+                .chain(host -> agents.checkAgentHealth(hostId))
+                .call(health -> hosts.recordPing(store.pool(), hostId, health.reachable(), config.health().offlineAfter(),
+                        Sql.now()));
+    }
+
+    public Uni<SystemInfo> systemInfo(String hostId) {
+        return Uni.createFrom().deferred(() -> agents.getSystemInfo(validHostId(hostId)));
+    }
+
+    public Uni<ExecResult> exec(String hostId, ExecRequest request, String requestId) {
+        return Uni.createFrom().deferred(() -> {
+            validHostId(hostId);
+            checks.valid(request);
+            return agents.executeCommand(hostId, request, validRequestId(requestId));
+        });
+    }
+
+    public Uni<MountResult> mount(String hostId, MountDatasetRequest request, String requestId) {
+        return Uni.createFrom().deferred(() -> {
+            validHostId(hostId);
+            checks.valid(request);
+            return agents.mountDataset(hostId, request, validRequestId(requestId));
+        });
+    }
+
+    public Uni<UnmountResult> unmount(String hostId, String datasetId, String requestId) {
+        return Uni.createFrom().deferred(() -> {
+            validHostId(hostId);
+            RequestChecks.id("dataset_id", datasetId, Names.DATASET_ID, Names.DATASET_ID_RULE);
+            if (datasetId.equals(".") || datasetId.equals("..")) {
+                throw AgentException.badRequest("dataset_id", Names.DATASET_ID_RULE);
+            }
+            return agents.unmountDataset(hostId, new UnmountDatasetRequest(datasetId), validRequestId(requestId));
+        });
+    }
+
+    /**
+     * Starts a cleanup of an AVAILABLE or QUARANTINED host: it is RELEASING while the cleanup runs,
+     * then AVAILABLE, or QUARANTINED again if a step failed.
+     */
+    public Uni<Operation> cleanup(String hostId, CleanupHostRequest request) {
+        return Uni.createFrom().deferred(() -> {
+                    validHostId(hostId);
+                    checks.valid(request);
+                    List<String> types = request.types() == null || request.types().isEmpty()
+                            ? CleanupRequest.ALL_TYPES
+                            : List.copyOf(request.types());
+                    return store.inTransaction(tx -> hosts.find(tx, hostId)
+                            .chain(host -> {
+                                if (host == null) {
+                                    return Uni.createFrom().failure(notFound(hostId));
+                                }
+                                Operation op = Operation.pending(OperationType.HOST_CLEANUP, hostId, hostId,
+                                        OperationPayload.cleanup(host.allocationId(), request.user(), types));
+                                return hosts.transition(tx, hostId, List.of(HostState.AVAILABLE, HostState.QUARANTINED),
+                                                HostState.RELEASING, host.allocationId(), op.createdAt())
+                                        .chain(moved -> moved
+                                                ? operations.insert(tx, op).replaceWith(op)
+                                                : Uni.createFrom().failure(AgentException.conflict("host '" + hostId
+                                                        + "' is " + host.state() + "; a manual cleanup needs it AVAILABLE "
+                                                        + "or QUARANTINED")));
+                            }));
+                })
+                .call(op -> runner.claimAndLaunch(op.operationId()));
+    }
+
+    static String validHostId(String hostId) {
+        return RequestChecks.id("host_id", hostId, ControllerIds.HOST_ID, ControllerIds.HOST_ID_RULE);
+    }
+
+    private static String validRequestId(String requestId) {
+        if (requestId == null || requestId.isEmpty()) {
+            return null;
+        }
+        return RequestChecks.id("X-Request-Id", requestId, "[A-Za-z0-9._:-]{1,128}",
+                "must be 1 to 128 characters of letters, digits and . _ : -");
+    }
+
+    static AgentException notFound(String hostId) {
+        return AgentException.notFound("host '" + hostId + "' is not registered; register it with POST /api/v1/hosts");
+    }
+}

@@ -1,0 +1,49 @@
+package io.fleetlink.controller.host;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.config.AgentLinkConfig;
+import io.fleetlink.config.ControllerConfig;
+import io.fleetlink.controller.client.HostAddress;
+import io.fleetlink.controller.client.HostDirectory;
+import io.fleetlink.controller.client.UnknownHostIdException;
+import io.fleetlink.controller.store.Store;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The controller's host registry as the {@link HostDirectory} agent calls resolve through: hosts
+ * registered with {@code POST /api/v1/hosts}, then hosts listed in {@code fleetlink.controller.hosts}.
+ */
+@ApplicationScoped
+public class StoreHostDirectory implements HostDirectory {
+
+    private final Store store;
+    private final HostRepository hosts;
+    private final ControllerConfig config;
+    private final AgentLinkConfig link;
+
+    public StoreHostDirectory(Store store, HostRepository hosts, ControllerConfig config, AgentLinkConfig link) {
+        this.store = store;
+        this.hosts = hosts;
+        this.config = config;
+        this.link = link;
+    }
+
+    @Override
+    public Uni<HostAddress> resolve(String hostId) {
+        return Uni.createFrom().deferred(() -> hosts.find(store.pool(), hostId))
+                .map(host -> {
+                    if (host != null) {
+                        return new HostAddress(hostId, host.address(),
+                                host.httpPort() != null ? host.httpPort() : link.httpPort(),
+                                host.grpcPort() != null ? host.grpcPort() : link.grpcPort());
+                    }
+                    ControllerConfig.StaticHost configured = config.hosts().get(hostId);
+                    if (configured == null) {
+                        throw new UnknownHostIdException(hostId);
+                    }
+                    return new HostAddress(hostId, configured.address(),
+                            configured.httpPort().orElse(link.httpPort()), configured.grpcPort().orElse(link.grpcPort()));
+                });
+    }
+}

@@ -1,0 +1,169 @@
+package io.fleetlink.controller.operation;
+
+import static io.fleetlink.controller.store.Sql.params;
+import static io.fleetlink.controller.store.Sql.ts;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fleetlink.controller.store.Sql;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+
+/**
+ * SQL for operations, including the lease protocol: a replica claims an operation by setting
+ * {@code claimed_by} and {@code lease_until}, and every later write is conditional on still owning it.
+ */
+@ApplicationScoped
+public class OperationRepository {
+
+    private static final String COLUMNS = "operation_id, op_type, target, host_id, payload, status, attempts, last_error, "
+            + "claimed_by, lease_until, next_attempt_at, created_at, updated_at, finished_at";
+
+    /** PENDING and due, or RUNNING under a lease that expired: work nobody is doing. */
+    private static final String DUE = "((status = 'PENDING' AND next_attempt_at <= #{now}) "
+            + "OR (status = 'RUNNING' AND lease_until < #{now}))";
+
+    private final ObjectMapper json;
+
+    public OperationRepository(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public Uni<Void> insert(SqlClient client, Operation op) {
+        return Sql.update(client, "INSERT INTO operations (" + COLUMNS + ") VALUES (#{id}, #{type}, #{target}, #{host}, "
+                + "#{payload}, 'PENDING', 0, NULL, NULL, NULL, #{created}, #{created}, #{created}, NULL)",
+                params("id", op.operationId(), "type", op.type().wireName(), "target", op.target(), "host", op.hostId(),
+                        "payload", write(op.payload()), "created", ts(op.createdAt())))
+                .replaceWithVoid();
+    }
+
+    public Uni<Operation> find(SqlClient client, String operationId) {
+        return Sql.query(client, "SELECT " + COLUMNS + " FROM operations WHERE operation_id = #{id}", params("id", operationId))
+                .map(rows -> rows.iterator().hasNext() ? read(rows.iterator().next()) : null);
+    }
+
+    /** The newest operations, optionally only those for {@code target} (an allocation, task or host id). */
+    public Uni<List<Operation>> list(SqlClient client, String target, int limit) {
+        String where = target == null ? "" : " WHERE target = #{target} OR host_id = #{target}";
+        return Sql.query(client, "SELECT " + COLUMNS + " FROM operations" + where
+                + " ORDER BY created_at DESC LIMIT " + limit, params("target", target))
+                .map(this::readAll);
+    }
+
+    /**
+     * Claims one operation for {@code replica} if nobody is doing it: PENDING (and due, unless
+     * {@code ignoreSchedule}) or RUNNING with an expired lease. Counts the attempt.
+     *
+     * @return the claimed operation, or null when it is not claimable
+     */
+    public Uni<Operation> claim(SqlClient client, String operationId, String replica, Instant now, Instant leaseUntil,
+            boolean ignoreSchedule) {
+        String claimable = ignoreSchedule ? "(status = 'PENDING' OR (status = 'RUNNING' AND lease_until < #{now}))" : DUE;
+        return Sql.update(client, "UPDATE operations SET status = 'RUNNING', claimed_by = #{replica}, lease_until = #{lease}, "
+                + "attempts = attempts + 1, updated_at = #{now} WHERE operation_id = #{id} AND " + claimable,
+                params("id", operationId, "replica", replica, "now", ts(now), "lease", ts(leaseUntil)))
+                .chain(count -> count == 1 ? find(client, operationId) : Uni.createFrom().nullItem());
+    }
+
+    /**
+     * Ids of up to {@code limit} due operations, row-locked with {@code FOR UPDATE SKIP LOCKED} so
+     * replicas looking at the same time each get different ones; call inside a transaction and
+     * {@link #claim} each before it commits.
+     */
+    public Uni<List<String>> lockDue(SqlClient client, Instant now, int limit) {
+        return Sql.query(client, "SELECT operation_id FROM operations WHERE " + DUE
+                + " ORDER BY next_attempt_at LIMIT " + limit + " FOR UPDATE SKIP LOCKED", params("now", ts(now)))
+                .map(rows -> {
+                    List<String> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getString("operation_id")));
+                    return ids;
+                });
+    }
+
+    /** Extends the lease of an operation this replica still owns; fails with LeaseLost otherwise. */
+    public Uni<Void> renew(SqlClient client, String operationId, String replica, Instant leaseUntil) {
+        return owned(Sql.update(client, "UPDATE operations SET lease_until = #{lease} WHERE operation_id = #{id} "
+                + "AND claimed_by = #{replica} AND status = 'RUNNING'",
+                params("id", operationId, "replica", replica, "lease", ts(leaseUntil))), operationId);
+    }
+
+    /** Ends an owned operation in a terminal status; fails with LeaseLost (rolling back) when not owned. */
+    public Uni<Void> finish(SqlClient client, String operationId, String replica, OperationStatus status, String error,
+            Instant now) {
+        return owned(Sql.update(client, "UPDATE operations SET status = #{status}, last_error = #{error}, finished_at = #{now}, "
+                + "updated_at = #{now}, claimed_by = NULL, lease_until = NULL WHERE operation_id = #{id} "
+                + "AND claimed_by = #{replica} AND status = 'RUNNING'",
+                params("id", operationId, "replica", replica, "status", status.name(), "error", error, "now", ts(now))),
+                operationId);
+    }
+
+    /** Hands an owned operation back as PENDING, due again at {@code nextAttempt}, keeping the error. */
+    public Uni<Void> retryLater(SqlClient client, String operationId, String replica, String error, Instant now,
+            Instant nextAttempt) {
+        return owned(Sql.update(client, "UPDATE operations SET status = 'PENDING', last_error = #{error}, "
+                + "next_attempt_at = #{next}, updated_at = #{now}, claimed_by = NULL, lease_until = NULL "
+                + "WHERE operation_id = #{id} AND claimed_by = #{replica} AND status = 'RUNNING'",
+                params("id", operationId, "replica", replica, "error", error, "now", ts(now), "next", ts(nextAttempt))),
+                operationId);
+    }
+
+    /** An operator gives up a PENDING task stop; returns whether it was cancelled. */
+    public Uni<Boolean> cancel(SqlClient client, String operationId, Instant now) {
+        return Sql.update(client, "UPDATE operations SET status = 'FAILED', last_error = 'cancelled by an operator', "
+                + "finished_at = #{now}, updated_at = #{now} WHERE operation_id = #{id} AND status = 'PENDING' "
+                + "AND op_type = #{type}",
+                params("id", operationId, "now", ts(now), "type", OperationType.TASK_STOP.wireName()))
+                .map(count -> count == 1);
+    }
+
+    private static Uni<Void> owned(Uni<Integer> update, String operationId) {
+        return update.chain(count -> count == 1
+                ? Uni.createFrom().voidItem()
+                : Uni.createFrom().failure(new LeaseLostException(operationId)));
+    }
+
+    private List<Operation> readAll(Iterable<Row> rows) {
+        List<Operation> out = new ArrayList<>();
+        rows.forEach(row -> out.add(read(row)));
+        return out;
+    }
+
+    private Operation read(Row row) {
+        return new Operation(
+                row.getString("operation_id"),
+                OperationType.fromWire(row.getString("op_type")),
+                row.getString("target"),
+                row.getString("host_id"),
+                OperationStatus.valueOf(row.getString("status")),
+                row.getInteger("attempts"),
+                row.getString("last_error"),
+                Sql.instant(row, "created_at"),
+                Sql.instant(row, "updated_at"),
+                Sql.instant(row, "finished_at"),
+                readPayload(row.getString("payload")));
+    }
+
+    private String write(OperationPayload payload) {
+        try {
+            return json.writeValueAsString(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write an operation payload", e);
+        }
+    }
+
+    private OperationPayload readPayload(String text) {
+        try {
+            return json.readValue(text, OperationPayload.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored operation payload is not readable: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.fleetlink.controller;
+
+import static io.fleetlink.support.ControllerApiClient.api;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import io.fleetlink.support.CallbackReceiver;
+import io.fleetlink.support.ControllerTestResources;
+import io.fleetlink.support.RealParts;
+import io.fleetlink.support.TempFiles;
+import io.fleetlink.support.TestPorts;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The whole story with real parts: a real test user, a private sshd, the real local agent. Register
+ * → allocate (keys installed, a real ssh login works) → stop a real process tree → release (processes
+ * and keys gone) → callbacks received.
+ */
+@QuarkusTest
+@QuarkusTestResource(TestPorts.class)
+@QuarkusTestResource(ControllerTestResources.class)
+class ControllerEndToEndTest {
+
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    static Path work;
+    static String user;
+    static Process sshd;
+    static int sshPort;
+    static final List<Process> started = new ArrayList<>();
+
+    @BeforeAll
+    static void realParts() throws Exception {
+        CallbackReceiver.start();
+        RealParts.requireRoot();
+        Path sshdBin = RealParts.require("sshd", "openssh-server");
+        RealParts.require("ssh", "openssh-client");
+        RealParts.require("ssh-keygen", "openssh-client");
+        work = Files.createTempDirectory("fleetlink-e2e-");
+        user = "fl" + UUID.randomUUID().toString().replace("-", "").substring(0, 6);
+        run("useradd", "-m", "-s", "/bin/sh", user);
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", work.resolve("tenant").toString());
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", work.resolve("hostkey").toString());
+        Files.createDirectories(Path.of("/run/sshd"));
+        sshPort = TestPorts.freePort();
+        Path config = work.resolve("sshd_config");
+        Files.writeString(config, String.join("\n",
+                "Port " + sshPort,
+                "ListenAddress 127.0.0.1",
+                "HostKey " + work.resolve("hostkey"),
+                "PidFile " + work.resolve("sshd.pid"),
+                "AuthorizedKeysFile .ssh/authorized_keys",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM yes",
+                "AllowUsers " + user,
+                ""));
+        sshd = new ProcessBuilder(sshdBin.toString(), "-D", "-e", "-f", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("sshd.log").toFile())
+                .start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> listening(sshPort));
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        started.forEach(p -> p.descendants().forEach(ProcessHandle::destroyForcibly));
+        started.forEach(Process::destroyForcibly);
+        if (sshd != null) {
+            sshd.destroy();
+            sshd.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (user != null) {
+            new ProcessBuilder("pkill", "-KILL", "-u", user).start().waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder("userdel", "-r", "-f", user).start().waitFor(30, TimeUnit.SECONDS);
+        }
+        TempFiles.deleteRecursively(work);
+    }
+
+    @Test
+    @Disabled("needs agent ops from issue 3")
+    void allocateLogInStopATaskAndReleaseWithRealParts() throws Exception {
+        String hostId = "e2e-" + user;
+        String publicKey = Files.readString(work.resolve("tenant.pub")).trim();
+        api().body(Map.of("host_id", hostId, "address", "127.0.0.1", "http_port", TestPorts.httpPort()))
+                .when().post("/api/v1/hosts").then().statusCode(201);
+
+        String allocationId = api().body(Map.of("host_id", hostId, "user", user, "ssh_public_keys", List.of(publicKey)))
+                .when().post("/api/v1/allocations").then().statusCode(202)
+                .extract().jsonPath().getString("data.allocation_id");
+        awaitAllocation(allocationId, "READY");
+        assertThat(ssh("true")).as("ssh login with the allocated key").isZero();
+
+        // A task's process tree, marked the way the platform marks it, running as the tenant.
+        String taskId = "task-" + user;
+        Process tree = new ProcessBuilder("runuser", "-u", user, "--", "env", "FLEETLINK_TASK_ID=" + taskId,
+                "sh", "-c", "sleep 600 & sleep 600 & wait").start();
+        started.add(tree);
+        await().atMost(Duration.ofSeconds(10)).until(() -> tree.descendants().count() >= 2);
+        List<ProcessHandle> members = new ArrayList<>(tree.descendants().toList());
+        api().body(Map.of("task_id", taskId, "host_id", hostId)).when().post("/api/v1/tasks").then().statusCode(201);
+        api().when().post("/api/v1/tasks/" + taskId + "/stop").then().statusCode(200)
+                .body("data.status", equalTo("STOPPED"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().noneMatch(ProcessHandle::isAlive));
+
+        // Something the tenant leaves behind: a process of theirs.
+        Process leftover = new ProcessBuilder("runuser", "-u", user, "--", "sleep", "600").start();
+        started.add(leftover);
+
+        api().when().post("/api/v1/allocations/" + allocationId + "/release").then().statusCode(202);
+        awaitAllocation(allocationId, "RELEASED");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !leftover.isAlive());
+        Path authorizedKeys = Path.of("/home", user, ".ssh", "authorized_keys");
+        assertThat(!Files.exists(authorizedKeys) || Files.readString(authorizedKeys).isBlank())
+                .as("authorized_keys emptied").isTrue();
+        assertThat(ssh("true")).as("ssh login after release").isNotZero();
+        api().when().get("/api/v1/hosts/" + hostId).then().body("data.state", equalTo("AVAILABLE"));
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(CallbackReceiver.eventsFor(allocationId)).extracting(e -> e.get("type"))
+                    .containsExactlyInAnyOrder("allocation.ready", "allocation.released");
+            assertThat(CallbackReceiver.eventsFor(taskId)).extracting(e -> e.get("type"))
+                    .containsExactly("task.stopped");
+        });
+    }
+
+    private static int ssh(String command) throws IOException, InterruptedException {
+        Process ssh = new ProcessBuilder("ssh", "-i", work.resolve("tenant").toString(), "-p", String.valueOf(sshPort),
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "ConnectTimeout=10", user + "@127.0.0.1", command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!ssh.waitFor(30, TimeUnit.SECONDS)) {
+            ssh.destroyForcibly();
+            return -1;
+        }
+        return ssh.exitValue();
+    }
+
+    private static void awaitAllocation(String allocationId, String status) {
+        await().atMost(WAIT).untilAsserted(() -> api().when().get("/api/v1/allocations/" + allocationId)
+                .then().statusCode(200)
+                .body("data.status", equalTo(status)));
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void run(String... argv) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IOException(String.join(" ", argv) + " failed: " + output);
+        }
+    }
+}
