@@ -195,10 +195,33 @@ class CleanupTest {
     }
 
     @Test
-    void everyStepRunsWhenTheDockerSocketIsMissing() throws Exception {
-        // The process step waits for part A's ProcessStopper; the other four are exercised here.
+    void aMachineWithoutDockerHasNothingToRemove() {
         Path socket = config.cleanup().dockerSocket();
         assertThat(socket).doesNotExist();
+        http().body(Map.of("user", user.name(), "types", List.of("docker")))
+                .when().post("/api/v1/machine/cleanup")
+                .then().statusCode(200)
+                .body("data.steps[0].type", equalTo("docker"))
+                .body("data.steps[0].success", equalTo(true))
+                .body("data.steps[0].message", containsString("no Docker Engine on this machine"));
+    }
+
+    @Test
+    void everyStepRunsWhenTheDockerEngineIsUnreachable() throws Exception {
+        // A socket path that exists but where no engine answers: Docker is installed and down, so
+        // containers may survive; the step must fail, and the others must still run.
+        Path socket = config.cleanup().dockerSocket();
+        assertThat(socket).doesNotExist();
+        Files.createDirectories(socket.getParent());
+        Files.writeString(socket, "");
+        try {
+            cleanupWithAnUnreachableEngine(socket);
+        } finally {
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    private void cleanupWithAnUnreachableEngine(Path socket) throws Exception {
         Files.createDirectories(scratch);
         Files.writeString(scratch.resolve("left.txt"), "x");
         List<String> types = List.of("data", "ssh", "docker", "datasets");

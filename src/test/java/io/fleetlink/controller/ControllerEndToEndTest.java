@@ -17,18 +17,20 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import io.fleetlink.support.CallbackReceiver;
+import io.fleetlink.support.HostOpsProfile;
 import io.fleetlink.support.ControllerTestResources;
 import io.fleetlink.support.RealParts;
 import io.fleetlink.support.TempFiles;
 import io.fleetlink.support.TestPorts;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 
 /**
  * The whole story with real parts: a real test user, a private sshd, the real local agent. Register
@@ -38,6 +40,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @QuarkusTestResource(TestPorts.class)
 @QuarkusTestResource(ControllerTestResources.class)
+@TestProfile(HostOpsProfile.class) // data roots and dataset root in private temp dirs
 class ControllerEndToEndTest {
 
     static final Duration WAIT = Duration.ofSeconds(60);
@@ -97,7 +100,6 @@ class ControllerEndToEndTest {
     }
 
     @Test
-    @Disabled("needs agent ops from issue 3")
     void allocateLogInStopATaskAndReleaseWithRealParts() throws Exception {
         String hostId = "e2e-" + user;
         String publicKey = Files.readString(work.resolve("tenant.pub")).trim();
@@ -122,9 +124,14 @@ class ControllerEndToEndTest {
                 .body("data.status", equalTo("STOPPED"));
         await().atMost(Duration.ofSeconds(30)).until(() -> members.stream().noneMatch(ProcessHandle::isAlive));
 
-        // Something the tenant leaves behind: a process of theirs.
+        // What the tenant leaves behind: a process of theirs and files in their scratch data root.
         Process leftover = new ProcessBuilder("runuser", "-u", user, "--", "sleep", "600").start();
         started.add(leftover);
+        Path scratch = Path.of(ConfigProvider.getConfig().getValues("fleetlink.agent.cleanup.data-roots", String.class).get(0)
+                .replace("{user}", user));
+        Files.createDirectories(scratch.resolve("run-1"));
+        Files.writeString(scratch.resolve("run-1/checkpoint.bin"), "weights");
+        run("chown", "-R", user, scratch.toString());
 
         api().when().post("/api/v1/allocations/" + allocationId + "/release").then().statusCode(202);
         awaitAllocation(allocationId, "RELEASED");
@@ -133,6 +140,7 @@ class ControllerEndToEndTest {
         assertThat(!Files.exists(authorizedKeys) || Files.readString(authorizedKeys).isBlank())
                 .as("authorized_keys emptied").isTrue();
         assertThat(ssh("true")).as("ssh login after release").isNotZero();
+        assertThat(scratch).as("the data root itself stays").isDirectory().isEmptyDirectory();
         api().when().get("/api/v1/hosts/" + hostId).then().body("data.state", equalTo("AVAILABLE"));
 
         await().atMost(WAIT).untilAsserted(() -> {

@@ -1,6 +1,8 @@
 package io.fleetlink.agent.ops;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -183,7 +185,15 @@ public class MachineCleaner {
     }
 
     private Step dockerStep(UserAccount user, boolean dryRun) {
-        DockerEngine engine = new DockerEngine(config.cleanup().dockerSocket(), DOCKER_TIMEOUT, json);
+        Path socket = config.cleanup().dockerSocket();
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            // No socket at all means no Docker on this machine: nothing can be left behind. A socket
+            // that exists but does not answer is different (the engine may be down with containers
+            // kept alive) and fails the step.
+            return new Step("docker", true, "no Docker Engine on this machine (fleetlink.agent.cleanup.docker-socket="
+                    + socket + " does not exist); nothing to remove", List.of());
+        }
+        DockerEngine engine = new DockerEngine(socket, DOCKER_TIMEOUT, json);
         AgentConfig.DockerScope scope = config.cleanup().dockerScope();
         String exempt = config.cleanup().dockerExemptLabel();
         List<DockerEngine.Container> doomed;
