@@ -75,7 +75,12 @@ class TaskStopTest {
                     .body("data.status", equalTo("PENDING"))
                     .body("data.type", equalTo("task.stop"))
                     .body("data.last_error", containsString("503"));
-            await().atMost(WAIT).untilAsserted(() -> assertThat(agent.requests("/api/v1/process/stop", op)).isGreaterThanOrEqualTo(2));
+            // A background attempt (the second) must have failed too before the agent recovers; each
+            // attempt is itself several HTTP requests, so count attempts, not requests.
+            await().atMost(WAIT).untilAsserted(() -> api().when().get("/api/v1/operations/" + op).then()
+                    .body("data.attempts", org.hamcrest.Matchers.greaterThanOrEqualTo(2))
+                    .body("data.status", equalTo("PENDING")));
+            assertThat(agent.requests("/api/v1/process/stop", op)).isGreaterThanOrEqualTo(2);
 
             agent.stopProcessSucceeds(taskId);
             await().atMost(WAIT).untilAsserted(() -> api().when().get("/api/v1/tasks/" + taskId)
