@@ -15,4 +15,12 @@ public record CleanupResult(boolean success, List<Step> steps) {
     public static CleanupResult of(List<Step> steps) {
         return new CleanupResult(steps.stream().allMatch(Step::success), List.copyOf(steps));
     }
+
+    /** The failed steps as {@code type (message), ...}; empty when every step succeeded. */
+    public String failedSteps() {
+        return String.join(", ", steps.stream()
+                .filter(step -> !step.success())
+                .map(step -> step.type() + " (" + step.message() + ")")
+                .toList());
+    }
 }

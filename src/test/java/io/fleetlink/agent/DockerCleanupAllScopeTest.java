@@ -8,49 +8,19 @@ import static org.hamcrest.Matchers.equalTo;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
-import io.fleetlink.config.AgentConfig;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostOpsAllContainersProfile;
-import io.fleetlink.support.RealParts;
-import io.fleetlink.support.TestDockerd;
 import io.fleetlink.support.TestUsers;
-import io.fleetlink.support.TestUsers.TestUser;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /** The cleanup's docker step with scope {@code all}: every container goes except those labelled exempt. */
 @QuarkusTest
 @TestProfile(HostOpsAllContainersProfile.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DockerCleanupAllScopeTest {
+class DockerCleanupAllScopeTest extends DockerCleanupFixture {
 
-    @Inject
-    AgentConfig config;
-
-    private TestDockerd dockerd;
-    private TestUser user;
-
-    @BeforeAll
-    void startDockerd() throws Exception {
-        RealParts.requireRoot();
-        dockerd = TestDockerd.start(config.cleanup().dockerSocket());
-        user = TestUsers.create();
-    }
-
-    @AfterAll
-    void stopDockerd() {
-        if (dockerd != null) {
-            dockerd.close();
-        }
-        TestUsers.delete(user);
-    }
 
     @Test
     void removesEveryContainerButTheExemptOnes() {

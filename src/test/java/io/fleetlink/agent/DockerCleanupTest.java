@@ -9,54 +9,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
-import io.fleetlink.config.AgentConfig;
 import io.fleetlink.proto.agent.v1.CleanupMachineRequest;
 import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostOpsProfile;
-import io.fleetlink.support.RealParts;
-import io.fleetlink.support.TestDockerd;
 import io.fleetlink.support.TestUsers;
-import io.fleetlink.support.TestUsers.TestUser;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /** The cleanup's docker step with scope {@code user} against a real, private dockerd: only the user's labelled containers go. */
 @QuarkusTest
 @TestProfile(HostOpsProfile.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DockerCleanupTest {
+class DockerCleanupTest extends DockerCleanupFixture {
 
     private static final String BEARER = "Bearer " + AgentGrpc.TOKEN;
 
-    @Inject
-    AgentConfig config;
-
-    private TestDockerd dockerd;
-    private TestUser user;
     private final List<String> created = new ArrayList<>();
-
-    @BeforeAll
-    void startDockerd() throws Exception {
-        RealParts.requireRoot();
-        dockerd = TestDockerd.start(config.cleanup().dockerSocket());
-        user = TestUsers.create();
-    }
-
-    @AfterAll
-    void stopDockerd() {
-        if (dockerd != null) {
-            dockerd.close();
-        }
-        TestUsers.delete(user);
-    }
 
     @Test
     void removesOnlyTheUsersLabelledContainers() throws Exception {

@@ -85,7 +85,7 @@ public class AgentResource implements AgentApi {
         return operations.cleanupMachine(request, meta(requestId))
                 .map(result -> result.success()
                         ? Envelopes.ok(result)
-                        : Envelopes.of(500, "cleanup failed: " + failedSteps(result), result));
+                        : Envelopes.of(500, "cleanup failed: " + result.failedSteps(), result));
     }
 
     @POST
@@ -114,12 +114,5 @@ public class AgentResource implements AgentApi {
 
     private static RequestMeta meta(String requestId) {
         return RequestMeta.of(requestId, "http");
-    }
-
-    static String failedSteps(CleanupResult result) {
-        return String.join(", ", result.steps().stream()
-                .filter(step -> !step.success())
-                .map(step -> step.type() + " (" + step.message() + ")")
-                .toList());
     }
 }

@@ -55,14 +55,7 @@ public class ReleasePipeline implements Pipeline {
 
     @Override
     public Uni<PipelineOutcome> run(Operation op) {
-        return cleanup.run(op)
-                .invoke(error -> {
-                    if (error != null) {
-                        Log.errorf("Release failed: allocation %s, host %s, operation %s, attempt %d: %s; "
-                                + "the host is QUARANTINED", op.payload().allocationId(), op.hostId(), op.operationId(),
-                                op.attempts(), error);
-                    }
-                })
+        return cleanup.run(op, "Release")
                 .chain(error -> record(op, error));
     }
 

@@ -14,7 +14,6 @@ import io.fleetlink.controller.operation.PipelineOutcome;
 import io.fleetlink.controller.operation.ReplicaIdentity;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
-import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -46,14 +45,7 @@ public class HostCleanupPipeline implements Pipeline {
 
     @Override
     public Uni<PipelineOutcome> run(Operation op) {
-        return cleanup.run(op)
-                .invoke(error -> {
-                    if (error != null) {
-                        Log.errorf("Host cleanup failed: allocation %s, host %s, operation %s, attempt %d: %s; "
-                                + "the host is QUARANTINED", op.payload().allocationId(), op.hostId(), op.operationId(),
-                                op.attempts(), error);
-                    }
-                })
+        return cleanup.run(op, "Host cleanup")
                 .chain(error -> record(op, error));
     }
 

@@ -1,7 +1,6 @@
 package io.fleetlink.controller.host;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -9,6 +8,7 @@ import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.ops.AgentService;
 import io.fleetlink.protocol.CleanupRequest;
 import io.fleetlink.protocol.CleanupResult;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -24,23 +24,29 @@ public class MachineCleanup {
         this.agents = agents;
     }
 
-    /** Null when every step succeeded, else what failed; never a failed Uni. */
-    public Uni<String> run(Operation operation) {
+    /**
+     * Null when every step succeeded, else what failed, logged once with allocation, host, operation
+     * and attempt; never a failed Uni.
+     *
+     * @param what the pipeline, for the log line ("Release", "Host cleanup")
+     */
+    public Uni<String> run(Operation operation, String what) {
         List<String> types = operation.payload().cleanupTypes();
         CleanupRequest request = new CleanupRequest(operation.payload().user(),
                 types == null || types.isEmpty() ? CleanupRequest.ALL_TYPES : types, false);
         return agents.cleanupMachine(operation.hostId(), request, operation.operationId())
                 .map(MachineCleanup::failures)
-                .onFailure().recoverWithItem(Throwable::getMessage);
+                .onFailure().recoverWithItem(Throwable::getMessage)
+                .invoke(error -> {
+                    if (error != null) {
+                        Log.errorf("%s failed: allocation %s, host %s, operation %s, attempt %d: %s; the host is QUARANTINED",
+                                what, operation.payload().allocationId(), operation.hostId(), operation.operationId(),
+                                operation.attempts(), error);
+                    }
+                });
     }
 
     private static String failures(CleanupResult result) {
-        if (result.success()) {
-            return null;
-        }
-        return "cleanup steps failed: " + result.steps().stream()
-                .filter(step -> !step.success())
-                .map(step -> step.type() + " (" + step.message() + ")")
-                .collect(Collectors.joining(", "));
+        return result.success() ? null : "cleanup steps failed: " + result.failedSteps();
     }
 }
