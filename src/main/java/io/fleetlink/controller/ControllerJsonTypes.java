@@ -1,0 +1,32 @@
+package io.fleetlink.controller;
+
+import io.fleetlink.controller.allocation.AllocateRequest;
+import io.fleetlink.controller.allocation.Allocation;
+import io.fleetlink.controller.allocation.AllocationAccepted;
+import io.fleetlink.controller.callback.CallbackEvent;
+import io.fleetlink.controller.host.CleanupHostRequest;
+import io.fleetlink.controller.host.Host;
+import io.fleetlink.controller.host.RegisterHostRequest;
+import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationPayload;
+import io.fleetlink.controller.ops.AgentHealth;
+import io.fleetlink.controller.task.RegisterTaskRequest;
+import io.fleetlink.controller.task.Task;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * Registers the controller's JSON types for reflection in a native image. The operation payload and
+ * callback events are written with the ObjectMapper directly (into the store, to the receiver), out
+ * of the REST layer's sight; the API types are listed too so nothing depends on generic-type discovery.
+ */
+@RegisterForReflection(targets = {
+        OperationPayload.class, CallbackEvent.class,
+        RegisterHostRequest.class, CleanupHostRequest.class, Host.class,
+        AllocateRequest.class, Allocation.class, AllocationAccepted.class,
+        RegisterTaskRequest.class, Task.class,
+        Operation.class, AgentHealth.class })
+final class ControllerJsonTypes {
+
+    private ControllerJsonTypes() {
+    }
+}
