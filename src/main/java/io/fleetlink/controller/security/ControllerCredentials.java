@@ -9,7 +9,6 @@ import io.fleetlink.config.ControllerConfig;
 import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.config.Role;
 import io.fleetlink.config.Secrets;
-import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -29,26 +28,8 @@ public class ControllerCredentials {
             this.expected = Optional.empty();
             return;
         }
-        Optional<String> configured = Secrets.resolve("fleetlink.controller.auth.token",
-                config.auth().token(), config.auth().tokenFile());
-        String token;
-        if (configured.isPresent()) {
-            token = configured.get();
-            if (token.length() < 16) {
-                Log.warn("fleetlink.controller.auth.token is shorter than 16 characters; use a long random token outside a test");
-            }
-        } else if (role == Role.ALL) {
-            token = Secrets.randomToken();
-            // Printed once, on purpose: role "all" is for trying Fleetlink out and must need no setup.
-            Log.warnf("No controller API token configured; role 'all' generated one for this run. "
-                    + "Call the controller API with: Authorization: Bearer %s "
-                    + "(set fleetlink.controller.auth.token or FLEETLINK_CONTROLLER_AUTH_TOKEN to choose your own)", token);
-        } else {
-            throw new IllegalStateException("The controller API needs a bearer token and none is configured. Set one of: "
-                    + "fleetlink.controller.auth.token-file=/path/to/token (recommended), the environment variable "
-                    + "FLEETLINK_CONTROLLER_AUTH_TOKEN, or -Dfleetlink.controller.auth.token=...; "
-                    + "generate one with: head -c 32 /dev/urandom | base64");
-        }
+        String token = Secrets.requiredToken(role, "fleetlink.controller.auth.token", "controller API", "controller API",
+                "FLEETLINK_CONTROLLER_AUTH_TOKEN", config.auth().token(), config.auth().tokenFile());
         this.expected = Optional.of(BearerToken.of(token));
     }
 
