@@ -5,9 +5,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.proto.agent.v1.AgentServiceGrpc;
-import io.fleetlink.proto.agent.v1.PingRequest;
-import io.fleetlink.proto.agent.v1.PingResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
@@ -79,7 +78,7 @@ public final class GrpcPingLoad {
     }
 
     /** One call in flight at a time, the next sent from the previous one's callback. */
-    private static final class Worker implements StreamObserver<PingResponse> {
+    private static final class Worker implements StreamObserver<AgentProto.PingResponse> {
         private final AgentServiceGrpc.AgentServiceStub stub;
         private final long deadline;
         private final CountDownLatch done;
@@ -103,11 +102,11 @@ public final class GrpcPingLoad {
                 return;
             }
             sentAt = System.nanoTime();
-            stub.ping(PingRequest.getDefaultInstance(), this);
+            stub.ping(AgentProto.PingRequest.getDefaultInstance(), this);
         }
 
         @Override
-        public void onNext(PingResponse value) {
+        public void onNext(AgentProto.PingResponse value) {
             if (count == latencies.length) {
                 latencies = Arrays.copyOf(latencies, count * 2);
             }

@@ -11,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.PingResponse;
 
 /**
  * Who this agent is: its host id, version and start time. Read once; Ping never touches the OS.
@@ -43,8 +43,8 @@ public class AgentIdentity {
         return version;
     }
 
-    public PingInfo ping() {
-        return new PingInfo(hostId, version, Duration.between(startedAt, Instant.now()).toSeconds());
+    public PingResponse ping() {
+        return new PingResponse(hostId, version, Duration.between(startedAt, Instant.now()).toSeconds());
     }
 
     /** The kernel's node name; unlike InetAddress.getLocalHost() it never waits on DNS. */

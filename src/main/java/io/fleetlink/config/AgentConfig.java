@@ -10,7 +10,7 @@ import jakarta.validation.constraints.Min;
 
 import org.hibernate.validator.constraints.time.DurationMin;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -89,7 +89,7 @@ public interface AgentConfig {
          * {@code ssh-reset}, {@code machine-cleanup}, {@code dataset-mount}, {@code dataset-unmount},
          * {@code command-exec}. {@code ping} cannot be disabled.
          */
-        Optional<Set<AgentOperation>> disabled();
+        Optional<Set<AgentRpc>> disabled();
     }
 
     interface ProcessSettings {

@@ -2,22 +2,7 @@ package io.fleetlink.protocol;
 
 import java.util.List;
 
-import io.fleetlink.proto.agent.v1.CleanupMachineRequest;
-import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
-import io.fleetlink.proto.agent.v1.CleanupStep;
-import io.fleetlink.proto.agent.v1.CpuInfo;
-import io.fleetlink.proto.agent.v1.DiskInfo;
-import io.fleetlink.proto.agent.v1.ExecuteCommandRequest;
-import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
-import io.fleetlink.proto.agent.v1.GetSystemInfoResponse;
-import io.fleetlink.proto.agent.v1.GpuInfo;
-import io.fleetlink.proto.agent.v1.MemoryInfo;
-import io.fleetlink.proto.agent.v1.MountDatasetResponse;
-import io.fleetlink.proto.agent.v1.PingResponse;
-import io.fleetlink.proto.agent.v1.ResetSSHRequest;
-import io.fleetlink.proto.agent.v1.ResetSSHResponse;
-import io.fleetlink.proto.agent.v1.StopProcessResponse;
-import io.fleetlink.proto.agent.v1.UnmountDatasetResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 
 /**
  * Translation between the wire records (what HTTP carries as JSON) and the generated protobuf
@@ -32,22 +17,22 @@ public final class ProtoMapping {
 
     // ---- Ping
 
-    public static PingResponse toProto(PingInfo info) {
-        return PingResponse.newBuilder()
+    public static AgentProto.PingResponse toProto(PingResponse info) {
+        return AgentProto.PingResponse.newBuilder()
                 .setHostId(info.hostId())
                 .setAgentVersion(info.agentVersion())
                 .setUptimeSeconds(info.uptimeSeconds())
                 .build();
     }
 
-    public static PingInfo fromProto(PingResponse response) {
-        return new PingInfo(response.getHostId(), response.getAgentVersion(), response.getUptimeSeconds());
+    public static PingResponse fromProto(AgentProto.PingResponse response) {
+        return new PingResponse(response.getHostId(), response.getAgentVersion(), response.getUptimeSeconds());
     }
 
     // ---- GetSystemInfo
 
-    public static GetSystemInfoResponse toProto(SystemInfo info) {
-        GetSystemInfoResponse.Builder builder = GetSystemInfoResponse.newBuilder()
+    public static AgentProto.GetSystemInfoResponse toProto(GetSystemInfoResponse info) {
+        AgentProto.GetSystemInfoResponse.Builder builder = AgentProto.GetSystemInfoResponse.newBuilder()
                 .setHostId(nonNull(info.hostId()))
                 .setHostname(nonNull(info.hostname()))
                 .setOs(nonNull(info.os()))
@@ -59,8 +44,8 @@ public final class ProtoMapping {
                 .setAgentVersion(nonNull(info.agentVersion()))
                 .setCollectedAt(nonNull(info.collectedAt()));
         if (info.cpu() != null) {
-            SystemInfo.Cpu cpu = info.cpu();
-            builder.setCpu(CpuInfo.newBuilder()
+            GetSystemInfoResponse.Cpu cpu = info.cpu();
+            builder.setCpu(AgentProto.CpuInfo.newBuilder()
                     .setModel(nonNull(cpu.model()))
                     .setCores(cpu.cores())
                     .setLoad1M(cpu.load1m())
@@ -68,19 +53,19 @@ public final class ProtoMapping {
                     .setLoad15M(cpu.load15m()));
         }
         if (info.memory() != null) {
-            builder.setMemory(MemoryInfo.newBuilder()
+            builder.setMemory(AgentProto.MemoryInfo.newBuilder()
                     .setTotalBytes(info.memory().totalBytes())
                     .setAvailableBytes(info.memory().availableBytes()));
         }
-        for (SystemInfo.Disk disk : listOrEmpty(info.disks())) {
-            builder.addDisks(DiskInfo.newBuilder()
+        for (GetSystemInfoResponse.Disk disk : listOrEmpty(info.disks())) {
+            builder.addDisks(AgentProto.DiskInfo.newBuilder()
                     .setMountPoint(disk.mountPoint())
                     .setFsType(disk.fsType())
                     .setTotalBytes(disk.totalBytes())
                     .setFreeBytes(disk.freeBytes()));
         }
-        for (SystemInfo.Gpu gpu : listOrEmpty(info.gpus())) {
-            GpuInfo.Builder g = GpuInfo.newBuilder()
+        for (GetSystemInfoResponse.Gpu gpu : listOrEmpty(info.gpus())) {
+            AgentProto.GpuInfo.Builder g = AgentProto.GpuInfo.newBuilder()
                     .setIndex(gpu.index())
                     .setUuid(nonNull(gpu.uuid()))
                     .setName(nonNull(gpu.name()))
@@ -100,22 +85,22 @@ public final class ProtoMapping {
         return builder.build();
     }
 
-    public static SystemInfo fromProto(GetSystemInfoResponse r) {
-        CpuInfo cpu = r.getCpu();
-        MemoryInfo memory = r.getMemory();
-        return new SystemInfo(
+    public static GetSystemInfoResponse fromProto(AgentProto.GetSystemInfoResponse r) {
+        AgentProto.CpuInfo cpu = r.getCpu();
+        AgentProto.MemoryInfo memory = r.getMemory();
+        return new GetSystemInfoResponse(
                 r.getHostId(),
                 r.getHostname(),
                 r.getOs(),
                 r.getKernel(),
                 r.getArch(),
-                new SystemInfo.Cpu(cpu.getModel(), cpu.getCores(), cpu.getLoad1M(), cpu.getLoad5M(), cpu.getLoad15M()),
-                new SystemInfo.Memory(memory.getTotalBytes(), memory.getAvailableBytes()),
+                new GetSystemInfoResponse.Cpu(cpu.getModel(), cpu.getCores(), cpu.getLoad1M(), cpu.getLoad5M(), cpu.getLoad15M()),
+                new GetSystemInfoResponse.Memory(memory.getTotalBytes(), memory.getAvailableBytes()),
                 r.getDisksList().stream()
-                        .map(d -> new SystemInfo.Disk(d.getMountPoint(), d.getFsType(), d.getTotalBytes(), d.getFreeBytes()))
+                        .map(d -> new GetSystemInfoResponse.Disk(d.getMountPoint(), d.getFsType(), d.getTotalBytes(), d.getFreeBytes()))
                         .toList(),
                 r.getGpusList().stream()
-                        .map(g -> new SystemInfo.Gpu(g.getIndex(), g.getUuid(), g.getName(),
+                        .map(g -> new GetSystemInfoResponse.Gpu(g.getIndex(), g.getUuid(), g.getName(),
                                 g.getMemoryTotalMib(), g.getMemoryUsedMib(),
                                 g.hasUtilizationPercent() ? g.getUtilizationPercent() : null,
                                 g.hasTemperatureC() ? g.getTemperatureC() : null,
@@ -130,8 +115,8 @@ public final class ProtoMapping {
 
     // ---- StopProcess
 
-    public static io.fleetlink.proto.agent.v1.StopProcessRequest toProto(StopProcessRequest request) {
-        var builder = io.fleetlink.proto.agent.v1.StopProcessRequest.newBuilder()
+    public static AgentProto.StopProcessRequest toProto(StopProcessRequest request) {
+        var builder = AgentProto.StopProcessRequest.newBuilder()
                 .setTaskId(nonNull(request.taskId()))
                 .setSignal(nonNull(request.signal()));
         if (request.gracePeriodSeconds() != null) {
@@ -140,15 +125,15 @@ public final class ProtoMapping {
         return builder.build();
     }
 
-    public static StopProcessRequest fromProto(io.fleetlink.proto.agent.v1.StopProcessRequest r) {
+    public static StopProcessRequest fromProto(AgentProto.StopProcessRequest r) {
         return new StopProcessRequest(
                 emptyToNull(r.getTaskId()),
                 emptyToNull(r.getSignal()),
                 r.hasGracePeriodSeconds() ? r.getGracePeriodSeconds() : null);
     }
 
-    public static StopProcessResponse toProto(StopProcessResult result) {
-        return StopProcessResponse.newBuilder()
+    public static AgentProto.StopProcessResponse toProto(StopProcessResponse result) {
+        return AgentProto.StopProcessResponse.newBuilder()
                 .setTaskId(result.taskId())
                 .addAllKilledPids(result.killedPids())
                 .setEscalatedToKill(result.escalatedToKill())
@@ -156,14 +141,14 @@ public final class ProtoMapping {
                 .build();
     }
 
-    public static StopProcessResult fromProto(StopProcessResponse r) {
-        return new StopProcessResult(r.getTaskId(), List.copyOf(r.getKilledPidsList()), r.getEscalatedToKill(), r.getAlreadyStopped());
+    public static StopProcessResponse fromProto(AgentProto.StopProcessResponse r) {
+        return new StopProcessResponse(r.getTaskId(), List.copyOf(r.getKilledPidsList()), r.getEscalatedToKill(), r.getAlreadyStopped());
     }
 
     // ---- ResetSSH
 
-    public static ResetSSHRequest toProto(ResetSshRequest request) {
-        var builder = ResetSSHRequest.newBuilder()
+    public static AgentProto.ResetSSHRequest toProto(ResetSshRequest request) {
+        var builder = AgentProto.ResetSSHRequest.newBuilder()
                 .setUser(nonNull(request.user()))
                 .addAllAuthorizedKeys(listOrEmpty(request.authorizedKeys()));
         if (request.terminateSessions() != null) {
@@ -172,43 +157,43 @@ public final class ProtoMapping {
         return builder.build();
     }
 
-    public static ResetSshRequest fromProto(ResetSSHRequest r) {
+    public static ResetSshRequest fromProto(AgentProto.ResetSSHRequest r) {
         return new ResetSshRequest(
                 emptyToNull(r.getUser()),
                 List.copyOf(r.getAuthorizedKeysList()),
                 r.hasTerminateSessions() ? r.getTerminateSessions() : null);
     }
 
-    public static ResetSSHResponse toProto(ResetSshResult result) {
-        return ResetSSHResponse.newBuilder()
+    public static AgentProto.ResetSSHResponse toProto(ResetSshResponse result) {
+        return AgentProto.ResetSSHResponse.newBuilder()
                 .setUser(result.user())
                 .addAllFingerprints(result.fingerprints())
                 .setSessionsTerminated(result.sessionsTerminated())
                 .build();
     }
 
-    public static ResetSshResult fromProto(ResetSSHResponse r) {
-        return new ResetSshResult(r.getUser(), List.copyOf(r.getFingerprintsList()), r.getSessionsTerminated());
+    public static ResetSshResponse fromProto(AgentProto.ResetSSHResponse r) {
+        return new ResetSshResponse(r.getUser(), List.copyOf(r.getFingerprintsList()), r.getSessionsTerminated());
     }
 
     // ---- CleanupMachine
 
-    public static CleanupMachineRequest toProto(CleanupRequest request) {
-        return CleanupMachineRequest.newBuilder()
+    public static AgentProto.CleanupMachineRequest toProto(CleanupMachineRequest request) {
+        return AgentProto.CleanupMachineRequest.newBuilder()
                 .setUser(nonNull(request.user()))
                 .addAllTypes(listOrEmpty(request.types()))
                 .setDryRun(Boolean.TRUE.equals(request.dryRun()))
                 .build();
     }
 
-    public static CleanupRequest fromProto(CleanupMachineRequest r) {
-        return new CleanupRequest(emptyToNull(r.getUser()), List.copyOf(r.getTypesList()), r.getDryRun());
+    public static CleanupMachineRequest fromProto(AgentProto.CleanupMachineRequest r) {
+        return new CleanupMachineRequest(emptyToNull(r.getUser()), List.copyOf(r.getTypesList()), r.getDryRun());
     }
 
-    public static CleanupMachineResponse toProto(CleanupResult result) {
-        var builder = CleanupMachineResponse.newBuilder().setSuccess(result.success());
-        for (CleanupResult.Step step : result.steps()) {
-            builder.addSteps(CleanupStep.newBuilder()
+    public static AgentProto.CleanupMachineResponse toProto(CleanupMachineResponse result) {
+        var builder = AgentProto.CleanupMachineResponse.newBuilder().setSuccess(result.success());
+        for (CleanupMachineResponse.Step step : result.steps()) {
+            builder.addSteps(AgentProto.CleanupStep.newBuilder()
                     .setType(step.type())
                     .setSuccess(step.success())
                     .setMessage(nonNull(step.message()))
@@ -217,16 +202,16 @@ public final class ProtoMapping {
         return builder.build();
     }
 
-    public static CleanupResult fromProto(CleanupMachineResponse r) {
-        return new CleanupResult(r.getSuccess(), r.getStepsList().stream()
-                .map(s -> new CleanupResult.Step(s.getType(), s.getSuccess(), s.getMessage(), List.copyOf(s.getRemovedList())))
+    public static CleanupMachineResponse fromProto(AgentProto.CleanupMachineResponse r) {
+        return new CleanupMachineResponse(r.getSuccess(), r.getStepsList().stream()
+                .map(s -> new CleanupMachineResponse.Step(s.getType(), s.getSuccess(), s.getMessage(), List.copyOf(s.getRemovedList())))
                 .toList());
     }
 
     // ---- MountDataset / UnmountDataset
 
-    public static io.fleetlink.proto.agent.v1.MountDatasetRequest toProto(MountDatasetRequest request) {
-        var builder = io.fleetlink.proto.agent.v1.MountDatasetRequest.newBuilder()
+    public static AgentProto.MountDatasetRequest toProto(MountDatasetRequest request) {
+        var builder = AgentProto.MountDatasetRequest.newBuilder()
                 .setDatasetId(nonNull(request.datasetId()))
                 .setSource(nonNull(request.source()))
                 .setFsType(nonNull(request.fsType()))
@@ -237,7 +222,7 @@ public final class ProtoMapping {
         return builder.build();
     }
 
-    public static MountDatasetRequest fromProto(io.fleetlink.proto.agent.v1.MountDatasetRequest r) {
+    public static MountDatasetRequest fromProto(AgentProto.MountDatasetRequest r) {
         return new MountDatasetRequest(
                 emptyToNull(r.getDatasetId()),
                 emptyToNull(r.getSource()),
@@ -246,43 +231,43 @@ public final class ProtoMapping {
                 emptyToNull(r.getOptions()));
     }
 
-    public static MountDatasetResponse toProto(MountResult result) {
-        return MountDatasetResponse.newBuilder()
+    public static AgentProto.MountDatasetResponse toProto(MountDatasetResponse result) {
+        return AgentProto.MountDatasetResponse.newBuilder()
                 .setDatasetId(result.datasetId())
                 .setMountPoint(result.mountPoint())
                 .setAlreadyMounted(result.alreadyMounted())
                 .build();
     }
 
-    public static MountResult fromProto(MountDatasetResponse r) {
-        return new MountResult(r.getDatasetId(), r.getMountPoint(), r.getAlreadyMounted());
+    public static MountDatasetResponse fromProto(AgentProto.MountDatasetResponse r) {
+        return new MountDatasetResponse(r.getDatasetId(), r.getMountPoint(), r.getAlreadyMounted());
     }
 
-    public static io.fleetlink.proto.agent.v1.UnmountDatasetRequest toProto(UnmountDatasetRequest request) {
-        return io.fleetlink.proto.agent.v1.UnmountDatasetRequest.newBuilder()
+    public static AgentProto.UnmountDatasetRequest toProto(UnmountDatasetRequest request) {
+        return AgentProto.UnmountDatasetRequest.newBuilder()
                 .setDatasetId(nonNull(request.datasetId()))
                 .build();
     }
 
-    public static UnmountDatasetRequest fromProto(io.fleetlink.proto.agent.v1.UnmountDatasetRequest r) {
+    public static UnmountDatasetRequest fromProto(AgentProto.UnmountDatasetRequest r) {
         return new UnmountDatasetRequest(emptyToNull(r.getDatasetId()));
     }
 
-    public static UnmountDatasetResponse toProto(UnmountResult result) {
-        return UnmountDatasetResponse.newBuilder()
+    public static AgentProto.UnmountDatasetResponse toProto(UnmountDatasetResponse result) {
+        return AgentProto.UnmountDatasetResponse.newBuilder()
                 .setDatasetId(result.datasetId())
                 .setAlreadyUnmounted(result.alreadyUnmounted())
                 .build();
     }
 
-    public static UnmountResult fromProto(UnmountDatasetResponse r) {
-        return new UnmountResult(r.getDatasetId(), r.getAlreadyUnmounted());
+    public static UnmountDatasetResponse fromProto(AgentProto.UnmountDatasetResponse r) {
+        return new UnmountDatasetResponse(r.getDatasetId(), r.getAlreadyUnmounted());
     }
 
     // ---- ExecuteCommand
 
-    public static ExecuteCommandRequest toProto(ExecRequest request) {
-        var builder = ExecuteCommandRequest.newBuilder()
+    public static AgentProto.ExecuteCommandRequest toProto(ExecuteCommandRequest request) {
+        var builder = AgentProto.ExecuteCommandRequest.newBuilder()
                 .addAllCommand(listOrEmpty(request.command()))
                 .setWorkingDir(nonNull(request.workingDir()))
                 .setUser(nonNull(request.user()));
@@ -295,8 +280,8 @@ public final class ProtoMapping {
         return builder.build();
     }
 
-    public static ExecRequest fromProto(ExecuteCommandRequest r) {
-        return new ExecRequest(
+    public static ExecuteCommandRequest fromProto(AgentProto.ExecuteCommandRequest r) {
+        return new ExecuteCommandRequest(
                 List.copyOf(r.getCommandList()),
                 r.getEnvMap().isEmpty() ? null : java.util.Map.copyOf(r.getEnvMap()),
                 emptyToNull(r.getWorkingDir()),
@@ -304,8 +289,8 @@ public final class ProtoMapping {
                 emptyToNull(r.getUser()));
     }
 
-    public static ExecuteCommandResponse toProto(ExecResult result) {
-        return ExecuteCommandResponse.newBuilder()
+    public static AgentProto.ExecuteCommandResponse toProto(ExecuteCommandResponse result) {
+        return AgentProto.ExecuteCommandResponse.newBuilder()
                 .setExitCode(result.exitCode())
                 .setStdout(nonNull(result.stdout()))
                 .setStderr(nonNull(result.stderr()))
@@ -316,8 +301,8 @@ public final class ProtoMapping {
                 .build();
     }
 
-    public static ExecResult fromProto(ExecuteCommandResponse r) {
-        return new ExecResult(r.getExitCode(), r.getStdout(), r.getStderr(),
+    public static ExecuteCommandResponse fromProto(AgentProto.ExecuteCommandResponse r) {
+        return new ExecuteCommandResponse(r.getExitCode(), r.getStdout(), r.getStderr(),
                 r.getStdoutTruncated(), r.getStderrTruncated(), r.getTimedOut(), r.getDurationMs());
     }
 

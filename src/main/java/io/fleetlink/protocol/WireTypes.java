@@ -7,15 +7,14 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * replies with {@code treeToValue(..., Type.class)}, which the REST layer cannot see statically.
  */
 @RegisterForReflection(targets = {
-        AgentResponse.class,
-        PingInfo.class,
-        SystemInfo.class, SystemInfo.Cpu.class, SystemInfo.Memory.class, SystemInfo.Disk.class, SystemInfo.Gpu.class,
-        StopProcessRequest.class, StopProcessResult.class,
-        ResetSshRequest.class, ResetSshResult.class,
-        CleanupRequest.class, CleanupResult.class, CleanupResult.Step.class,
-        MountDatasetRequest.class, MountResult.class,
-        UnmountDatasetRequest.class, UnmountResult.class,
-        ExecRequest.class, ExecResult.class })
+        PingResponse.class,
+        GetSystemInfoResponse.class, GetSystemInfoResponse.Cpu.class, GetSystemInfoResponse.Memory.class, GetSystemInfoResponse.Disk.class, GetSystemInfoResponse.Gpu.class,
+        StopProcessRequest.class, StopProcessResponse.class,
+        ResetSshRequest.class, ResetSshResponse.class,
+        CleanupMachineRequest.class, CleanupMachineResponse.class, CleanupMachineResponse.Step.class,
+        MountDatasetRequest.class, MountDatasetResponse.class,
+        UnmountDatasetRequest.class, UnmountDatasetResponse.class,
+        ExecuteCommandRequest.class, ExecuteCommandResponse.class })
 final class WireTypes {
 
     private WireTypes() {

@@ -15,8 +15,6 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.AgentResponse;
 import io.quarkus.logging.Log;
 
 /**
@@ -26,20 +24,12 @@ import io.quarkus.logging.Log;
 public class EnvelopeExceptionMappers {
 
     @ServerExceptionMapper
-    public RestResponse<AgentResponse<Void>> agent(AgentException e) {
-        if (e.code() >= 500) {
-            Log.errorf(e.getCause(), "Request failed: %s", e.getMessage());
-        }
-        return Envelopes.response(e.code(), e.getMessage());
-    }
-
-    @ServerExceptionMapper
-    public RestResponse<AgentResponse<Void>> validation(ConstraintViolationException e) {
+    public RestResponse<Envelope<Void>> validation(ConstraintViolationException e) {
         return Envelopes.response(400, RequestValidation.describe(e.getConstraintViolations()));
     }
 
     @ServerExceptionMapper
-    public RestResponse<AgentResponse<Void>> json(JsonProcessingException e) {
+    public RestResponse<Envelope<Void>> json(JsonProcessingException e) {
         return Envelopes.response(400, describeJson(e));
     }
 
@@ -49,12 +39,12 @@ public class EnvelopeExceptionMappers {
      * body instead of the envelope.
      */
     @ServerExceptionMapper
-    public RestResponse<AgentResponse<Void>> mismatchedInput(MismatchedInputException e) {
+    public RestResponse<Envelope<Void>> mismatchedInput(MismatchedInputException e) {
         return json(e);
     }
 
     @ServerExceptionMapper
-    public RestResponse<AgentResponse<Void>> web(WebApplicationException e) {
+    public RestResponse<Envelope<Void>> web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {
             return json(json);
         }
@@ -64,7 +54,7 @@ public class EnvelopeExceptionMappers {
     }
 
     @ServerExceptionMapper
-    public RestResponse<AgentResponse<Void>> unexpected(Throwable e) {
+    public RestResponse<Envelope<Void>> unexpected(Throwable e) {
         Log.error("Unexpected failure while serving a request", e);
         return Envelopes.response(500, "internal error: " + e.getClass().getSimpleName()
                 + "; see the server log for details");

@@ -3,24 +3,24 @@ package io.fleetlink.agent;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.emptyOrNullString;
 
 import org.junit.jupiter.api.Test;
 
-import grpc.health.v1.HealthGrpc;
-import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
-import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
-import io.fleetlink.proto.agent.v1.PingRequest;
-import io.fleetlink.proto.agent.v1.PingResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.TestPorts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
 
 @QuarkusTest
 @QuarkusTestResource(TestPorts.class)
@@ -82,7 +82,7 @@ class AgentAuthAndPingTest {
     @Test
     void grpcPingWithTokenAnswersIdentity() throws Exception {
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            PingResponse response = grpc.authorized().ping(PingRequest.getDefaultInstance());
+            AgentProto.PingResponse response = grpc.authorized().ping(AgentProto.PingRequest.getDefaultInstance());
             assertThat(response.getHostId()).isNotBlank();
             assertThat(response.getAgentVersion()).isNotBlank();
             assertThat(response.getUptimeSeconds()).isGreaterThanOrEqualTo(0);
@@ -92,10 +92,10 @@ class AgentAuthAndPingTest {
     @Test
     void grpcRejectsMissingAndWrongTokenAsUnauthenticated() throws Exception {
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            assertThatThrownBy(() -> grpc.stub(null).ping(PingRequest.getDefaultInstance()))
+            assertThatThrownBy(() -> grpc.stub(null).ping(AgentProto.PingRequest.getDefaultInstance()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
-            assertThatThrownBy(() -> grpc.stub("wrong").ping(PingRequest.getDefaultInstance()))
+            assertThatThrownBy(() -> grpc.stub("wrong").ping(AgentProto.PingRequest.getDefaultInstance()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
         }

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.proto.agent.v1.PingRequest;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.ControllerOnlyProfile;
 import io.grpc.Status;
@@ -36,7 +36,7 @@ class AgentRoleOffTest {
     @Test
     void agentGrpcServiceIsUnimplementedInRoleController() throws Exception {
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            assertThatThrownBy(() -> grpc.authorized().ping(PingRequest.getDefaultInstance()))
+            assertThatThrownBy(() -> grpc.authorized().ping(AgentProto.PingRequest.getDefaultInstance()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
         }

@@ -28,9 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.proto.agent.v1.CleanupMachineRequest;
-import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
-import io.fleetlink.proto.agent.v1.CleanupStep;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostOpsProfile;
 import io.fleetlink.support.RealParts;
@@ -120,12 +118,12 @@ class CleanupTest {
         assertThat(Files.isSymbolicLink(scratch.resolve("escape-file"))).isTrue();
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            CleanupMachineResponse response = grpc.authorized().cleanupMachine(CleanupMachineRequest.newBuilder()
+            AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                     .setUser(user.name())
                     .addTypes("data")
                     .build());
             assertThat(response.getSuccess()).as(response.toString()).isTrue();
-            CleanupStep step = response.getSteps(0);
+            AgentProto.CleanupStep step = response.getSteps(0);
             assertThat(step.getMessage()).contains("kept mount point " + mountPoint);
             assertThat(step.getRemovedList()).contains(scratch.resolve("escape-dir").toString())
                     .noneMatch(path -> path.startsWith(mountPoint.toString()));
@@ -183,7 +181,7 @@ class CleanupTest {
         assertThat(Files.readString(file)).isEqualTo(TestSshd.publicKey(key) + "\n");
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            CleanupMachineResponse response = grpc.authorized().cleanupMachine(CleanupMachineRequest.newBuilder()
+            AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                     .setUser(user.name())
                     .addTypes("ssh")
                     .build());
@@ -238,13 +236,13 @@ class CleanupTest {
         assertThat(scratch.resolve("left.txt")).doesNotExist();
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            CleanupMachineResponse response = grpc.authorized().cleanupMachine(CleanupMachineRequest.newBuilder()
+            AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                     .setUser(user.name())
                     .addAllTypes(List.of("datasets", "docker", "data"))
                     .build());
             assertThat(response.getSuccess()).isFalse();
-            assertThat(response.getStepsList()).extracting(CleanupStep::getType).containsExactly("data", "docker", "datasets");
-            assertThat(response.getStepsList()).extracting(CleanupStep::getSuccess).containsExactly(true, false, true);
+            assertThat(response.getStepsList()).extracting(AgentProto.CleanupStep::getType).containsExactly("data", "docker", "datasets");
+            assertThat(response.getStepsList()).extracting(AgentProto.CleanupStep::getSuccess).containsExactly(true, false, true);
         }
     }
 
@@ -300,7 +298,7 @@ class CleanupTest {
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(404);
             try (AgentGrpc grpc = AgentGrpc.local()) {
-                assertThatThrownBy(() -> grpc.authorized().cleanupMachine(CleanupMachineRequest.newBuilder()
+                assertThatThrownBy(() -> grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                         .setUser(user.name())
                         .addTypes("everything")
                         .build()))
@@ -336,7 +334,7 @@ class CleanupTest {
             assertThat(TestUsers.pidsOf(user.uid())).containsExactlyInAnyOrderElementsOf(before);
 
             try (AgentGrpc grpc = AgentGrpc.local()) {
-                CleanupMachineResponse response = grpc.authorized().cleanupMachine(CleanupMachineRequest.newBuilder()
+                AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                         .setUser(user.name())
                         .addTypes("process")
                         .build());

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.proto.agent.v1.ExecuteCommandRequest;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -32,7 +32,7 @@ class CommandExecDisabledTest {
     void grpcRefusesExecWhenNotEnabled() throws Exception {
         try (AgentGrpc grpc = AgentGrpc.local()) {
             assertThatThrownBy(() -> grpc.authorized().executeCommand(
-                    ExecuteCommandRequest.newBuilder().addCommand("/bin/echo").addCommand("hi").build()))
+                    AgentProto.ExecuteCommandRequest.newBuilder().addCommand("/bin/echo").addCommand("hi").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
                         assertThat(e.getStatus().getDescription()).contains("fleetlink.agent.exec.enabled");

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.proto.agent.v1.ExecuteCommandRequest;
-import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.RealParts;
 import io.fleetlink.support.TestUsers;
@@ -87,7 +86,7 @@ class CommandExecTest {
         return request.when().post("/api/v1/command/exec").then();
     }
 
-    private static ExecuteCommandResponse grpcExec(ExecuteCommandRequest request, String requestId) throws Exception {
+    private static AgentProto.ExecuteCommandResponse grpcExec(AgentProto.ExecuteCommandRequest request, String requestId) throws Exception {
         try (AgentGrpc grpc = AgentGrpc.local()) {
             var stub = grpc.authorized();
             if (requestId != null) {
@@ -99,8 +98,8 @@ class CommandExecTest {
         }
     }
 
-    private static ExecuteCommandRequest.Builder shell(String script) {
-        return ExecuteCommandRequest.newBuilder().addAllCommand(List.of("/bin/sh", "-c", script));
+    private static AgentProto.ExecuteCommandRequest.Builder shell(String script) {
+        return AgentProto.ExecuteCommandRequest.newBuilder().addAllCommand(List.of("/bin/sh", "-c", script));
     }
 
     @Test
@@ -119,7 +118,7 @@ class CommandExecTest {
 
     @Test
     void grpcRunsTheSameWay() throws Exception {
-        ExecuteCommandResponse response = grpcExec(shell("echo out; echo err >&2; exit 3").build(), null);
+        AgentProto.ExecuteCommandResponse response = grpcExec(shell("echo out; echo err >&2; exit 3").build(), null);
         assertThat(response.getExitCode()).isEqualTo(3);
         assertThat(response.getStdout()).isEqualTo("out\n");
         assertThat(response.getStderr()).isEqualTo("err\n");
@@ -159,7 +158,7 @@ class CommandExecTest {
     @Test
     void grpcTimeoutKillsTheGroupToo() throws Exception {
         String mark = newMark();
-        ExecuteCommandResponse response = grpcExec(shell("sleep 1000 & sleep 1000").putEnv(MARK, mark).setTimeoutSeconds(1).build(), null);
+        AgentProto.ExecuteCommandResponse response = grpcExec(shell("sleep 1000 & sleep 1000").putEnv(MARK, mark).setTimeoutSeconds(1).build(), null);
         assertThat(response.getTimedOut()).isTrue();
         assertThat(response.getExitCode()).isEqualTo(-1);
         assertThat(Processes.withEnv(MARK, mark)).isEmpty();
@@ -204,7 +203,7 @@ class CommandExecTest {
                 {"command": ["rm", "-rf", "/nonexistent-fl"]}""")
                 .statusCode(403)
                 .body("message", containsString("/usr/bin/rm"));
-        assertThatThrownBy(() -> grpcExec(ExecuteCommandRequest.newBuilder().addCommand("/usr/bin/rm").build(), null))
+        assertThatThrownBy(() -> grpcExec(AgentProto.ExecuteCommandRequest.newBuilder().addCommand("/usr/bin/rm").build(), null))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
     }
@@ -308,7 +307,7 @@ class CommandExecTest {
                 .statusCode(200)
                 .body("data.exit_code", equalTo(0))
                 .body("data.stdout", equalTo(uid + "\n"));
-        ExecuteCommandResponse viaGrpc = grpcExec(shell("id -un; id -G; echo $HOME; pwd").setUser(name).build(), null);
+        AgentProto.ExecuteCommandResponse viaGrpc = grpcExec(shell("id -un; id -G; echo $HOME; pwd").setUser(name).build(), null);
         assertThat(viaGrpc.getExitCode()).isEqualTo(0);
         List<String> lines = viaGrpc.getStdout().lines().toList();
         assertThat(lines.get(0)).isEqualTo(name);
@@ -349,7 +348,7 @@ class CommandExecTest {
                 .body("message", containsString("X-Request-Id"));
 
         String grpcId = "fl-test-" + UUID.randomUUID();
-        ExecuteCommandRequest request = shell("echo run >> \"$OUT\"; wc -l < \"$OUT\"").putEnv("OUT", counter.toString()).build();
+        AgentProto.ExecuteCommandRequest request = shell("echo run >> \"$OUT\"; wc -l < \"$OUT\"").putEnv("OUT", counter.toString()).build();
         assertThat(grpcExec(request, grpcId).getStdout()).isEqualTo("2\n");
         assertThat(grpcExec(request, grpcId).getStdout()).isEqualTo("2\n");
         assertThat(Files.readAllLines(counter)).hasSize(2);

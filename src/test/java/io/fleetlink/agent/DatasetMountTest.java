@@ -25,10 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.proto.agent.v1.MountDatasetRequest;
-import io.fleetlink.proto.agent.v1.MountDatasetResponse;
-import io.fleetlink.proto.agent.v1.UnmountDatasetRequest;
-import io.fleetlink.proto.agent.v1.UnmountDatasetResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostFixtures;
 import io.fleetlink.support.HostOpsProfile;
@@ -97,13 +94,13 @@ class DatasetMountTest {
         assertThat(mountOptions(point)).contains("ro", "nosuid", "nodev");
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            MountDatasetResponse again = grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
+            AgentProto.MountDatasetResponse again = grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
                     .setDatasetId(id)
                     .setSource(datasetA.toString())
                     .build());
             assertThat(again.getAlreadyMounted()).isTrue();
             assertThat(again.getMountPoint()).isEqualTo(point.toString());
-            assertThatThrownBy(() -> grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
+            assertThatThrownBy(() -> grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
                     .setDatasetId(id)
                     .setSource(datasetB.toString())
                     .build()))
@@ -140,7 +137,7 @@ class DatasetMountTest {
     void mountsAnAllowedNonBindFileSystem() throws Exception {
         String id = "tmp-" + TestUsers.uniqueName();
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
+            grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
                     .setDatasetId(id)
                     .setSource(HostFixtures.TMPFS_SOURCE_PREFIX + id)
                     .setFsType("tmpfs")
@@ -179,7 +176,7 @@ class DatasetMountTest {
                     .when().post("/api/v1/dataset/mount")
                     .then().statusCode(403);
             try (AgentGrpc grpc = AgentGrpc.local()) {
-                assertThatThrownBy(() -> grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
+                assertThatThrownBy(() -> grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
                         .setDatasetId("x6")
                         .setSource(escape.toString())
                         .build()))
@@ -230,7 +227,7 @@ class DatasetMountTest {
                 .body("code", equalTo(400))
                 .body("message", containsString("read_only: cannot read 'sometimes' as true or false"));
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            assertThatThrownBy(() -> grpc.authorized().mountDataset(MountDatasetRequest.newBuilder()
+            assertThatThrownBy(() -> grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
                     .setDatasetId("..")
                     .setSource(datasetA.toString())
                     .build()))
@@ -256,7 +253,7 @@ class DatasetMountTest {
         assertThat(point).doesNotExist();
         assertThat(datasetA.resolve("labels.txt")).exists();
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            UnmountDatasetResponse again = grpc.authorized().unmountDataset(UnmountDatasetRequest.newBuilder().setDatasetId(id).build());
+            AgentProto.UnmountDatasetResponse again = grpc.authorized().unmountDataset(AgentProto.UnmountDatasetRequest.newBuilder().setDatasetId(id).build());
             assertThat(again.getAlreadyUnmounted()).isTrue();
         }
     }

@@ -11,8 +11,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.proto.agent.v1.CleanupMachineRequest;
-import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostOpsProfile;
 import io.fleetlink.support.TestUsers;
@@ -45,7 +44,7 @@ class DockerCleanupTest extends DockerCleanupFixture {
         assertThat(List.of(running, stopped, otherUser, exempt, unlabelled)).allMatch(dockerd::exists);
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            CleanupMachineResponse response = grpc.authorized().cleanupMachine(CleanupMachineRequest.newBuilder()
+            AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                     .setUser(user.name())
                     .addTypes("docker")
                     .build());

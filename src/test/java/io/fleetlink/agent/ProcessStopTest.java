@@ -20,9 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.fleetlink.agent.ops.ProcessStopper;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.agent.os.Users;
-import io.fleetlink.proto.agent.v1.StopProcessRequest;
-import io.fleetlink.proto.agent.v1.StopProcessResponse;
-import io.fleetlink.protocol.AgentException;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.RealParts;
 import io.fleetlink.support.TestUsers;
@@ -117,7 +115,7 @@ class ProcessStopTest {
         Processes.startShell(TASK_ENV, task, TREE);
         List<Integer> tree = Processes.awaitCount(TASK_ENV, task, 3, Duration.ofSeconds(10));
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            StopProcessResponse first = grpc.authorized().stopProcess(StopProcessRequest.newBuilder()
+            AgentProto.StopProcessResponse first = grpc.authorized().stopProcess(AgentProto.StopProcessRequest.newBuilder()
                     .setTaskId(task).setSignal("SIGKILL").setGracePeriodSeconds(5).build());
             assertThat(first.getTaskId()).isEqualTo(task);
             assertThat(first.getKilledPidsList()).containsAll(tree);
@@ -125,7 +123,7 @@ class ProcessStopTest {
             assertThat(first.getAlreadyStopped()).isFalse();
             assertThat(tree).allSatisfy(pid -> assertThat(Processes.alive(pid)).isFalse());
 
-            StopProcessResponse again = grpc.authorized().stopProcess(StopProcessRequest.newBuilder().setTaskId(task).build());
+            AgentProto.StopProcessResponse again = grpc.authorized().stopProcess(AgentProto.StopProcessRequest.newBuilder().setTaskId(task).build());
             assertThat(again.getAlreadyStopped()).isTrue();
             assertThat(again.getKilledPidsList()).isEmpty();
         }
@@ -154,7 +152,7 @@ class ProcessStopTest {
                 .then().statusCode(400)
                 .body("message", containsString("task_id"));
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            assertThatThrownBy(() -> grpc.authorized().stopProcess(StopProcessRequest.newBuilder()
+            assertThatThrownBy(() -> grpc.authorized().stopProcess(AgentProto.StopProcessRequest.newBuilder()
                     .setTaskId(task).setGracePeriodSeconds(3600).build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);

@@ -26,8 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import io.fleetlink.proto.agent.v1.ResetSSHRequest;
-import io.fleetlink.proto.agent.v1.ResetSSHResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostOpsProfile;
 import io.fleetlink.support.RealParts;
@@ -93,7 +92,7 @@ class SshResetTest {
         Object inodeBefore = Files.getAttribute(file, "unix:ino");
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            ResetSSHResponse response = grpc.authorized().resetSSH(ResetSSHRequest.newBuilder()
+            AgentProto.ResetSSHResponse response = grpc.authorized().resetSSH(AgentProto.ResetSSHRequest.newBuilder()
                     .setUser(user.name())
                     .addAuthorizedKeys(TestSshd.publicKey(keyB))
                     .build());
@@ -116,7 +115,7 @@ class SshResetTest {
         try {
             awaitSession();
             try (AgentGrpc grpc = AgentGrpc.local()) {
-                ResetSSHResponse response = grpc.authorized().resetSSH(ResetSSHRequest.newBuilder()
+                AgentProto.ResetSSHResponse response = grpc.authorized().resetSSH(AgentProto.ResetSSHRequest.newBuilder()
                         .setUser(user.name())
                         .addAuthorizedKeys(TestSshd.publicKey(keyB))
                         .build());
@@ -195,7 +194,7 @@ class SshResetTest {
                     .body("message", containsString(entry.getValue()));
         }
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            assertThatThrownBy(() -> grpc.authorized().resetSSH(ResetSSHRequest.newBuilder()
+            assertThatThrownBy(() -> grpc.authorized().resetSSH(AgentProto.ResetSSHRequest.newBuilder()
                     .setUser(user.name())
                     .addAuthorizedKeys(good)
                     .addAuthorizedKeys("command=\"id\" " + good)
@@ -244,10 +243,10 @@ class SshResetTest {
                     .when().post("/api/v1/ssh/reset")
                     .then().statusCode(404).body("message", containsString("no such user"));
             try (AgentGrpc grpc = AgentGrpc.local()) {
-                assertThatThrownBy(() -> grpc.authorized().resetSSH(ResetSSHRequest.newBuilder().setUser("root").build()))
+                assertThatThrownBy(() -> grpc.authorized().resetSSH(AgentProto.ResetSSHRequest.newBuilder().setUser("root").build()))
                         .isInstanceOfSatisfying(StatusRuntimeException.class,
                                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
-                assertThatThrownBy(() -> grpc.authorized().resetSSH(ResetSSHRequest.newBuilder().setUser(TestUsers.uniqueName()).build()))
+                assertThatThrownBy(() -> grpc.authorized().resetSSH(AgentProto.ResetSSHRequest.newBuilder().setUser(TestUsers.uniqueName()).build()))
                         .isInstanceOfSatisfying(StatusRuntimeException.class,
                                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
             }

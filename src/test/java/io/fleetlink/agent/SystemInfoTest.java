@@ -20,9 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.proto.agent.v1.GetSystemInfoRequest;
-import io.fleetlink.proto.agent.v1.GetSystemInfoResponse;
-import io.fleetlink.proto.agent.v1.GpuInfo;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -97,17 +95,17 @@ class SystemInfoTest {
     @Test
     void grpcReportsTheSameFacts() throws Exception {
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            GetSystemInfoResponse info = grpc.authorized().getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+            AgentProto.GetSystemInfoResponse info = grpc.authorized().getSystemInfo(AgentProto.GetSystemInfoRequest.getDefaultInstance());
             assertThat(info.getHostId()).isNotBlank();
             assertThat(info.getKernel()).isEqualTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
             assertThat(info.getCpu().getCores()).isPositive();
             assertThat(info.getMemory().getTotalBytes()).isPositive();
             assertThat(info.getGpusCount()).isEqualTo(2);
-            GpuInfo first = info.getGpus(0);
+            AgentProto.GpuInfo first = info.getGpus(0);
             assertThat(first.getUuid()).isEqualTo(FakeNvidiaSmi.UUID_0);
             assertThat(first.getMemoryTotalMib()).isEqualTo(81559);
             assertThat(first.getPowerDrawW()).isEqualTo(69.88);
-            GpuInfo second = info.getGpus(1);
+            AgentProto.GpuInfo second = info.getGpus(1);
             assertThat(second.hasUtilizationPercent()).isFalse();
             assertThat(second.hasPowerDrawW()).isFalse();
             assertThat(info.getGpuDriverVersion()).isEqualTo("550.54.15");
@@ -129,7 +127,7 @@ class SystemInfoTest {
                 .body("data.gpu_error", containsString(FakeNvidiaSmi.NO_DRIVER_MESSAGE))
                 .body("data.cpu.cores", greaterThan(0));
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            GetSystemInfoResponse info = grpc.authorized().getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+            AgentProto.GetSystemInfoResponse info = grpc.authorized().getSystemInfo(AgentProto.GetSystemInfoRequest.getDefaultInstance());
             assertThat(info.getGpusCount()).isZero();
             assertThat(info.getGpuError()).contains(FakeNvidiaSmi.NO_DRIVER_MESSAGE);
         }

@@ -30,7 +30,7 @@ class ControllerRoleOffTest {
     StoreConfig storeConfig;
 
     @Inject
-    ControllerJobs jobs;
+    ControllerLifecycle jobs;
 
     @Test
     void controllerApiIsNotFoundInRoleAgent() {

@@ -8,15 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.proto.agent.v1.AgentServiceGrpc;
-import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
-import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
-import io.fleetlink.proto.agent.v1.GetSystemInfoResponse;
-import io.fleetlink.proto.agent.v1.MountDatasetResponse;
-import io.fleetlink.proto.agent.v1.PingResponse;
-import io.fleetlink.proto.agent.v1.ResetSSHResponse;
-import io.fleetlink.proto.agent.v1.StopProcessResponse;
-import io.fleetlink.proto.agent.v1.UnmountDatasetResponse;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -58,16 +51,16 @@ public final class FakeGrpcAgent implements AutoCloseable {
     public FakeGrpcAgent() throws IOException {
         ServerServiceDefinition service = ServerServiceDefinition.builder(AgentServiceGrpc.getServiceDescriptor())
                 .addMethod(AgentServiceGrpc.getPingMethod(),
-                        unary(request -> PingResponse.newBuilder().setHostId("fake").setAgentVersion("fake").build()))
+                        unary(request -> AgentProto.PingResponse.newBuilder().setHostId("fake").setAgentVersion("fake").build()))
                 .addMethod(AgentServiceGrpc.getGetSystemInfoMethod(),
-                        unary(request -> GetSystemInfoResponse.newBuilder().setHostId("fake").setHostname("fake").build()))
+                        unary(request -> AgentProto.GetSystemInfoResponse.newBuilder().setHostId("fake").setHostname("fake").build()))
                 .addMethod(AgentServiceGrpc.getStopProcessMethod(),
-                        unary(request -> StopProcessResponse.newBuilder().setTaskId(request.getTaskId()).setAlreadyStopped(true).build()))
-                .addMethod(AgentServiceGrpc.getResetSSHMethod(), unary(request -> ResetSSHResponse.getDefaultInstance()))
-                .addMethod(AgentServiceGrpc.getCleanupMachineMethod(), unary(request -> CleanupMachineResponse.getDefaultInstance()))
-                .addMethod(AgentServiceGrpc.getMountDatasetMethod(), unary(request -> MountDatasetResponse.getDefaultInstance()))
-                .addMethod(AgentServiceGrpc.getUnmountDatasetMethod(), unary(request -> UnmountDatasetResponse.getDefaultInstance()))
-                .addMethod(AgentServiceGrpc.getExecuteCommandMethod(), unary(request -> ExecuteCommandResponse.getDefaultInstance()))
+                        unary(request -> AgentProto.StopProcessResponse.newBuilder().setTaskId(request.getTaskId()).setAlreadyStopped(true).build()))
+                .addMethod(AgentServiceGrpc.getResetSSHMethod(), unary(request -> AgentProto.ResetSSHResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getCleanupMachineMethod(), unary(request -> AgentProto.CleanupMachineResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getMountDatasetMethod(), unary(request -> AgentProto.MountDatasetResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getUnmountDatasetMethod(), unary(request -> AgentProto.UnmountDatasetResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getExecuteCommandMethod(), unary(request -> AgentProto.ExecuteCommandResponse.getDefaultInstance()))
                 .build();
         this.server = NettyServerBuilder.forPort(TestPorts.freePort())
                 .addService(service)

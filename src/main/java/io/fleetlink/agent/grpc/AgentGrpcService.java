@@ -2,26 +2,11 @@ package io.fleetlink.agent.grpc;
 
 import java.util.function.Function;
 
-import io.fleetlink.agent.AgentOperations;
-import io.fleetlink.agent.RequestMeta;
+import io.fleetlink.agent.AgentException;
+import io.fleetlink.agent.handler.AgentRequestHandler;
+import io.fleetlink.agent.handler.RequestMeta;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.proto.agent.v1.AgentService;
-import io.fleetlink.proto.agent.v1.CleanupMachineRequest;
-import io.fleetlink.proto.agent.v1.CleanupMachineResponse;
-import io.fleetlink.proto.agent.v1.ExecuteCommandRequest;
-import io.fleetlink.proto.agent.v1.ExecuteCommandResponse;
-import io.fleetlink.proto.agent.v1.GetSystemInfoRequest;
-import io.fleetlink.proto.agent.v1.GetSystemInfoResponse;
-import io.fleetlink.proto.agent.v1.MountDatasetRequest;
-import io.fleetlink.proto.agent.v1.MountDatasetResponse;
-import io.fleetlink.proto.agent.v1.PingRequest;
-import io.fleetlink.proto.agent.v1.PingResponse;
-import io.fleetlink.proto.agent.v1.ResetSSHRequest;
-import io.fleetlink.proto.agent.v1.ResetSSHResponse;
-import io.fleetlink.proto.agent.v1.StopProcessRequest;
-import io.fleetlink.proto.agent.v1.StopProcessResponse;
-import io.fleetlink.proto.agent.v1.UnmountDatasetRequest;
-import io.fleetlink.proto.agent.v1.UnmountDatasetResponse;
-import io.fleetlink.protocol.AgentException;
 import io.fleetlink.protocol.ProtoMapping;
 import io.fleetlink.protocol.StatusCodes;
 import io.grpc.Status;
@@ -33,63 +18,63 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The agent's gRPC API ({@code fleetlink.agent.v1.AgentService}). Only translates between protobuf
- * and {@link AgentOperations}; rejections become the gRPC status matching the HTTP code.
+ * and {@link AgentRequestHandler}; rejections become the gRPC status matching the HTTP code.
  */
 @GrpcService
 @RegisterInterceptor(AgentGrpcGate.class)
 public class AgentGrpcService implements AgentService {
 
-    private final AgentOperations operations;
+    private final AgentRequestHandler handler;
 
-    public AgentGrpcService(AgentOperations operations) {
-        this.operations = operations;
+    public AgentGrpcService(AgentRequestHandler handler) {
+        this.handler = handler;
     }
 
     @Override
-    public Uni<PingResponse> ping(PingRequest request) {
-        return call(() -> operations.ping()
+    public Uni<AgentProto.PingResponse> ping(AgentProto.PingRequest request) {
+        return call(() -> handler.ping()
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<GetSystemInfoResponse> getSystemInfo(GetSystemInfoRequest request) {
-        return call(() -> operations.systemInfo()
+    public Uni<AgentProto.GetSystemInfoResponse> getSystemInfo(AgentProto.GetSystemInfoRequest request) {
+        return call(() -> handler.systemInfo()
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<StopProcessResponse> stopProcess(StopProcessRequest request) {
-        return withMeta(meta -> operations.stopProcess(ProtoMapping.fromProto(request), meta)
+    public Uni<AgentProto.StopProcessResponse> stopProcess(AgentProto.StopProcessRequest request) {
+        return withMeta(meta -> handler.stopProcess(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<ResetSSHResponse> resetSSH(ResetSSHRequest request) {
-        return withMeta(meta -> operations.resetSsh(ProtoMapping.fromProto(request), meta)
+    public Uni<AgentProto.ResetSSHResponse> resetSSH(AgentProto.ResetSSHRequest request) {
+        return withMeta(meta -> handler.resetSsh(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<CleanupMachineResponse> cleanupMachine(CleanupMachineRequest request) {
-        return withMeta(meta -> operations.cleanupMachine(ProtoMapping.fromProto(request), meta)
+    public Uni<AgentProto.CleanupMachineResponse> cleanupMachine(AgentProto.CleanupMachineRequest request) {
+        return withMeta(meta -> handler.cleanupMachine(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<MountDatasetResponse> mountDataset(MountDatasetRequest request) {
-        return withMeta(meta -> operations.mountDataset(ProtoMapping.fromProto(request), meta)
+    public Uni<AgentProto.MountDatasetResponse> mountDataset(AgentProto.MountDatasetRequest request) {
+        return withMeta(meta -> handler.mountDataset(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<UnmountDatasetResponse> unmountDataset(UnmountDatasetRequest request) {
-        return withMeta(meta -> operations.unmountDataset(ProtoMapping.fromProto(request), meta)
+    public Uni<AgentProto.UnmountDatasetResponse> unmountDataset(AgentProto.UnmountDatasetRequest request) {
+        return withMeta(meta -> handler.unmountDataset(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));
     }
 
     @Override
-    public Uni<ExecuteCommandResponse> executeCommand(ExecuteCommandRequest request) {
-        return withMeta(meta -> operations.executeCommand(ProtoMapping.fromProto(request), meta)
+    public Uni<AgentProto.ExecuteCommandResponse> executeCommand(AgentProto.ExecuteCommandRequest request) {
+        return withMeta(meta -> handler.executeCommand(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));
     }
 

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.CappedOutput;
 import io.fleetlink.agent.os.Executables;
 import io.fleetlink.agent.os.ProcFs;
@@ -29,9 +30,8 @@ import io.fleetlink.agent.os.Signals;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
 
 /**
  * ExecuteCommand on the machine: checks the request against the allowlist and the input rules, then
@@ -98,12 +98,12 @@ public class CommandRunner {
         drainers.shutdownNow();
     }
 
-    public ExecResult run(ExecRequest request) {
+    public ExecuteCommandResponse run(ExecuteCommandRequest request) {
         return execute(prepare(request));
     }
 
     /** All checks, in the order a caller can fix them: input rules (400), allowlist (403), account (404/403). */
-    private Launch prepare(ExecRequest request) {
+    private Launch prepare(ExecuteCommandRequest request) {
         List<String> command = request.command();
         for (int i = 0; i < command.size(); i++) {
             requireArgument("command[" + i + "]", command.get(i));
@@ -137,7 +137,7 @@ public class CommandRunner {
         return new Launch(program, argv, env, workingDir, timeout);
     }
 
-    private ExecResult execute(Launch launch) {
+    private ExecuteCommandResponse execute(Launch launch) {
         long started = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(launch.argv())
                 .directory(launch.workingDir().toFile())
@@ -177,7 +177,7 @@ public class CommandRunner {
         }
         long durationMs = (System.nanoTime() - started) / 1_000_000;
         int exitCode = timedOut || process.isAlive() ? -1 : process.exitValue();
-        return new ExecResult(exitCode, stdout.text(), stderr.text(), stdout.truncated(), stderr.truncated(),
+        return new ExecuteCommandResponse(exitCode, stdout.text(), stderr.text(), stdout.truncated(), stderr.truncated(),
                 timedOut, durationMs);
     }
 

@@ -18,15 +18,15 @@ import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.Mounts;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
+import io.fleetlink.protocol.MountDatasetResponse;
 import io.fleetlink.protocol.Names;
 import io.fleetlink.protocol.UnmountDatasetRequest;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.quarkus.logging.Log;
 
 /**
@@ -55,7 +55,7 @@ public class DatasetMounter {
         this.mounts = mounts;
     }
 
-    public MountResult mount(MountDatasetRequest request) {
+    public MountDatasetResponse mount(MountDatasetRequest request) {
         String id = datasetId(request.datasetId());
         String fsType = request.fsType() == null ? BIND : request.fsType();
         checkFsType(fsType);
@@ -67,7 +67,7 @@ public class DatasetMounter {
         Optional<Mounts.Mount> current = mounts.at(target);
         if (current.isPresent()) {
             requireSame(current.get(), source, target, readOnly);
-            return new MountResult(id, target.toString(), true);
+            return new MountDatasetResponse(id, target.toString(), true);
         }
         boolean created = createMountPoint(target);
         List<String> options = new ArrayList<>();
@@ -87,14 +87,14 @@ public class DatasetMounter {
             throw AgentException.internal("mounting dataset " + id + " failed: " + e.getMessage(), e);
         }
         Log.infof("mounted dataset %s from %s at %s (%s)", id, source.text(), target, readOnly ? "read-only" : "read-write");
-        return new MountResult(id, target.toString(), false);
+        return new MountDatasetResponse(id, target.toString(), false);
     }
 
-    public UnmountResult unmount(UnmountDatasetRequest request) {
+    public UnmountDatasetResponse unmount(UnmountDatasetRequest request) {
         String id = datasetId(request.datasetId());
         Path root = mountRoot(false);
         if (root == null) {
-            return new UnmountResult(id, true);
+            return new UnmountDatasetResponse(id, true);
         }
         Path target = root.resolve(id);
         boolean wasMounted = false;
@@ -114,14 +114,14 @@ public class DatasetMounter {
             throw AgentException.internal("dataset " + id + " is still mounted after " + MAX_STACKED + " unmounts", null);
         }
         removeEmpty(target);
-        return new UnmountResult(id, !wasMounted);
+        return new UnmountDatasetResponse(id, !wasMounted);
     }
 
     /** The cleanup's {@code datasets} step: unmount everything below the mount root, deepest first. */
-    public CleanupResult.Step unmountAll(boolean dryRun) {
+    public CleanupMachineResponse.Step unmountAll(boolean dryRun) {
         Path root = mountRoot(false);
         if (root == null) {
-            return new CleanupResult.Step("datasets", true, "mount root " + config.datasets().mountRoot() + " does not exist", List.of());
+            return new CleanupMachineResponse.Step("datasets", true, "mount root " + config.datasets().mountRoot() + " does not exist", List.of());
         }
         List<String> removed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -143,9 +143,9 @@ public class DatasetMounter {
         }
         String verb = dryRun ? "would unmount " : "unmounted ";
         if (!failures.isEmpty()) {
-            return new CleanupResult.Step("datasets", false, verb + removed.size() + "; failed: " + String.join("; ", failures), removed);
+            return new CleanupMachineResponse.Step("datasets", false, verb + removed.size() + "; failed: " + String.join("; ", failures), removed);
         }
-        return new CleanupResult.Step("datasets", true, verb + removed.size() + " mounts under " + root, removed);
+        return new CleanupMachineResponse.Step("datasets", true, verb + removed.size() + " mounts under " + root, removed);
     }
 
     /** A validated source: {@code local} is the resolved directory of a bind mount, null for a remote one. */

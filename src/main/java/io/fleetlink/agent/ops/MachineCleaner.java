@@ -16,16 +16,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.DockerEngine;
 import io.fleetlink.agent.os.Mounts;
 import io.fleetlink.agent.os.SecureTree;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.CleanupResult;
-import io.fleetlink.protocol.CleanupResult.Step;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.CleanupMachineResponse.Step;
 import io.quarkus.logging.Log;
 
 /**
@@ -59,29 +59,29 @@ public class MachineCleaner {
         this.json = json;
     }
 
-    public CleanupResult clean(CleanupRequest request) {
+    public CleanupMachineResponse clean(CleanupMachineRequest request) {
         Set<String> types = types(request.types());
         boolean dryRun = Boolean.TRUE.equals(request.dryRun());
         UserAccount user = users.requireTenant(request.user());
         List<Step> steps = new ArrayList<>();
-        for (String type : CleanupRequest.ALL_TYPES) {
+        for (String type : CleanupMachineRequest.ALL_TYPES) {
             if (types.contains(type)) {
                 steps.add(run(type, user, dryRun));
             }
         }
-        return CleanupResult.of(steps);
+        return CleanupMachineResponse.of(steps);
     }
 
     /** The requested types, checked; none means all. */
     private static Set<String> types(List<String> requested) {
         if (requested == null || requested.isEmpty()) {
-            return Set.copyOf(CleanupRequest.ALL_TYPES);
+            return Set.copyOf(CleanupMachineRequest.ALL_TYPES);
         }
         Set<String> types = new LinkedHashSet<>();
         for (int i = 0; i < requested.size(); i++) {
             String type = requested.get(i);
-            if (!CleanupRequest.ALL_TYPES.contains(type)) {
-                throw AgentException.badRequest("types[" + i + "]", "must be one of " + String.join(", ", CleanupRequest.ALL_TYPES));
+            if (!CleanupMachineRequest.ALL_TYPES.contains(type)) {
+                throw AgentException.badRequest("types[" + i + "]", "must be one of " + String.join(", ", CleanupMachineRequest.ALL_TYPES));
             }
             types.add(type);
         }

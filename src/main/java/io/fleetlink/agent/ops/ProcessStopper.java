@@ -13,14 +13,14 @@ import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.ProcFs;
 import io.fleetlink.agent.os.ProcessInfo;
 import io.fleetlink.agent.os.Signals;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.AgentException;
 import io.fleetlink.protocol.StopProcessRequest;
-import io.fleetlink.protocol.StopProcessResult;
+import io.fleetlink.protocol.StopProcessResponse;
 
 /**
  * StopProcess on the machine, and the cleanup's process step: finds a task's processes (by the task
@@ -60,12 +60,12 @@ public class ProcessStopper {
         this.signals = signals;
     }
 
-    public StopProcessResult stop(StopProcessRequest request) {
+    public StopProcessResponse stop(StopProcessRequest request) {
         String signal = request.signal() == null ? "TERM" : request.signal().replaceFirst("^SIG", "");
         Duration grace = grace(request.gracePeriodSeconds());
         String taskId = request.taskId();
         Outcome outcome = terminate(known -> taskTree(taskId, known), signal, grace);
-        return new StopProcessResult(taskId, outcome.pids(), outcome.escalated(), outcome.pids().isEmpty());
+        return new StopProcessResponse(taskId, outcome.pids(), outcome.escalated(), outcome.pids().isEmpty());
     }
 
     /**

@@ -6,16 +6,16 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.AuthorizedKeys;
 import io.fleetlink.agent.os.AuthorizedKeysFile;
 import io.fleetlink.agent.os.SshSessions;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ResetSshRequest;
-import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.ResetSshResponse;
 
 /**
  * ResetSSH and the cleanup's {@code ssh} step: validates every key before anything is touched, then
@@ -34,22 +34,22 @@ public class SshKeyInstaller {
         this.sessions = sessions;
     }
 
-    public ResetSshResult reset(ResetSshRequest request) {
+    public ResetSshResponse reset(ResetSshRequest request) {
         List<AuthorizedKeys.Key> keys = validate(request.authorizedKeys());
         UserAccount user = users.requireTenant(request.user());
         AuthorizedKeysFile.replace(user, render(keys));
         // Sessions are ended after the keys are replaced, so a reconnect cannot use an old key.
         int ended = Boolean.FALSE.equals(request.terminateSessions()) ? 0 : sessions.terminate(user);
-        return new ResetSshResult(user.name(), keys.stream().map(AuthorizedKeys.Key::fingerprint).toList(), ended);
+        return new ResetSshResponse(user.name(), keys.stream().map(AuthorizedKeys.Key::fingerprint).toList(), ended);
     }
 
     /** The cleanup's {@code ssh} step: revoke every key and end every session; a dry run only lists. */
-    public CleanupResult.Step revokeAll(UserAccount user, boolean dryRun) {
+    public CleanupMachineResponse.Step revokeAll(UserAccount user, boolean dryRun) {
         AuthorizedKeysFile.Current current = AuthorizedKeysFile.read(user);
         List<String> fingerprints = AuthorizedKeys.fingerprintsIn(current.content());
         int sessionCount = SshSessions.countSessions(sessions.find(user));
         if (dryRun) {
-            return new CleanupResult.Step("ssh", true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
+            return new CleanupMachineResponse.Step("ssh", true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
                     + " keys) and end " + sessionCount + " sessions", fingerprints);
         }
         if (current.exists()) {
@@ -64,7 +64,7 @@ public class SshKeyInstaller {
         } else {
             keys = "emptied ~/.ssh/authorized_keys (" + fingerprints.size() + " keys)";
         }
-        return new CleanupResult.Step("ssh", true, keys + "; ended " + ended + " sessions", fingerprints);
+        return new CleanupMachineResponse.Step("ssh", true, keys + "; ended " + ended + " sessions", fingerprints);
     }
 
     private List<AuthorizedKeys.Key> validate(List<String> entries) {

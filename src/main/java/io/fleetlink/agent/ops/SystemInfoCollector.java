@@ -5,12 +5,12 @@ import java.time.temporal.ChronoUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.AgentIdentity;
 import io.fleetlink.agent.os.Disks;
 import io.fleetlink.agent.os.HostFacts;
 import io.fleetlink.agent.os.NvidiaSmi;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 
 /**
  * GetSystemInfo on the machine: gathers identity, processor, memory, disks and GPUs into one reply.
@@ -32,24 +32,24 @@ public class SystemInfoCollector {
         this.nvidiaSmi = nvidiaSmi;
     }
 
-    public SystemInfo collect() {
+    public GetSystemInfoResponse collect() {
         NvidiaSmi.Report gpus = nvidiaSmi.query();
         try {
             HostFacts.Cpu cpu = host.cpu();
             HostFacts.Memory memory = host.memory();
-            return new SystemInfo(
+            return new GetSystemInfoResponse(
                     identity.hostId(),
                     identity.hostname(),
                     host.os(),
                     host.kernel(),
                     host.arch(),
-                    new SystemInfo.Cpu(cpu.model(), cpu.cores(), cpu.load1m(), cpu.load5m(), cpu.load15m()),
-                    new SystemInfo.Memory(memory.totalBytes(), memory.availableBytes()),
+                    new GetSystemInfoResponse.Cpu(cpu.model(), cpu.cores(), cpu.load1m(), cpu.load5m(), cpu.load15m()),
+                    new GetSystemInfoResponse.Memory(memory.totalBytes(), memory.availableBytes()),
                     disks.list().stream()
-                            .map(d -> new SystemInfo.Disk(d.mountPoint(), d.fsType(), d.totalBytes(), d.freeBytes()))
+                            .map(d -> new GetSystemInfoResponse.Disk(d.mountPoint(), d.fsType(), d.totalBytes(), d.freeBytes()))
                             .toList(),
                     gpus.gpus().stream()
-                            .map(g -> new SystemInfo.Gpu(g.index(), g.uuid(), g.name(), g.memoryTotalMib(), g.memoryUsedMib(),
+                            .map(g -> new GetSystemInfoResponse.Gpu(g.index(), g.uuid(), g.name(), g.memoryTotalMib(), g.memoryUsedMib(),
                                     g.utilizationPercent(), g.temperatureC(), g.powerDrawW()))
                             .toList(),
                     gpus.driverVersion(),

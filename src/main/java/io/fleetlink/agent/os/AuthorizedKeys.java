@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.fleetlink.protocol.AgentException;
+import io.fleetlink.agent.AgentException;
 
 /**
  * Parses, validates and fingerprints OpenSSH public keys for {@code authorized_keys}: one

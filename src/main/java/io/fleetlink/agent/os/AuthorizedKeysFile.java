@@ -27,7 +27,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 
-import io.fleetlink.protocol.AgentException;
+import io.fleetlink.agent.AgentException;
 import io.quarkus.logging.Log;
 
 /**

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.protocol.AgentException;
 import io.fleetlink.protocol.Names;
 
 /**

@@ -10,30 +10,30 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
 
-import io.fleetlink.agent.AgentOperations;
-import io.fleetlink.agent.RequestMeta;
-import io.fleetlink.protocol.AgentResponse;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.CleanupResult;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.agent.handler.AgentRequestHandler;
+import io.fleetlink.agent.handler.RequestMeta;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
-import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.MountDatasetResponse;
+import io.fleetlink.protocol.PingResponse;
 import io.fleetlink.protocol.ResetSshRequest;
-import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.ResetSshResponse;
 import io.fleetlink.protocol.StopProcessRequest;
-import io.fleetlink.protocol.StopProcessResult;
-import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.fleetlink.web.AgentApi;
+import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The agent's HTTP API: the seed's {@code /api/v1} table plus dataset unmount. Only translates
- * between HTTP and {@link AgentOperations}; failures become envelopes in the exception mappers.
+ * between HTTP and {@link AgentRequestHandler}; failures become envelopes in the exception mappers.
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -42,47 +42,47 @@ public class AgentResource implements AgentApi {
 
     private static final String REQUEST_ID = "X-Request-Id";
 
-    private final AgentOperations operations;
+    private final AgentRequestHandler handler;
 
-    public AgentResource(AgentOperations operations) {
-        this.operations = operations;
+    public AgentResource(AgentRequestHandler handler) {
+        this.handler = handler;
     }
 
     @GET
     @Path("/ping")
-    public Uni<RestResponse<AgentResponse<PingInfo>>> ping() {
-        return operations.ping()
+    public Uni<RestResponse<Envelope<PingResponse>>> ping() {
+        return handler.ping()
                 .map(Envelopes::ok);
     }
 
     @GET
     @Path("/system/info")
-    public Uni<RestResponse<AgentResponse<SystemInfo>>> systemInfo() {
-        return operations.systemInfo()
+    public Uni<RestResponse<Envelope<GetSystemInfoResponse>>> systemInfo() {
+        return handler.systemInfo()
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/process/stop")
-    public Uni<RestResponse<AgentResponse<StopProcessResult>>> stopProcess(StopProcessRequest request,
+    public Uni<RestResponse<Envelope<StopProcessResponse>>> stopProcess(StopProcessRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
-        return operations.stopProcess(request, meta(requestId))
+        return handler.stopProcess(request, meta(requestId))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/ssh/reset")
-    public Uni<RestResponse<AgentResponse<ResetSshResult>>> resetSsh(ResetSshRequest request,
+    public Uni<RestResponse<Envelope<ResetSshResponse>>> resetSsh(ResetSshRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
-        return operations.resetSsh(request, meta(requestId))
+        return handler.resetSsh(request, meta(requestId))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/machine/cleanup")
-    public Uni<RestResponse<AgentResponse<CleanupResult>>> cleanupMachine(CleanupRequest request,
+    public Uni<RestResponse<Envelope<CleanupMachineResponse>>> cleanupMachine(CleanupMachineRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
-        return operations.cleanupMachine(request, meta(requestId))
+        return handler.cleanupMachine(request, meta(requestId))
                 .map(result -> result.success()
                         ? Envelopes.ok(result)
                         : Envelopes.of(500, "cleanup failed: " + result.failedSteps(), result));
@@ -90,25 +90,25 @@ public class AgentResource implements AgentApi {
 
     @POST
     @Path("/dataset/mount")
-    public Uni<RestResponse<AgentResponse<MountResult>>> mountDataset(MountDatasetRequest request,
+    public Uni<RestResponse<Envelope<MountDatasetResponse>>> mountDataset(MountDatasetRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
-        return operations.mountDataset(request, meta(requestId))
+        return handler.mountDataset(request, meta(requestId))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/dataset/unmount")
-    public Uni<RestResponse<AgentResponse<UnmountResult>>> unmountDataset(UnmountDatasetRequest request,
+    public Uni<RestResponse<Envelope<UnmountDatasetResponse>>> unmountDataset(UnmountDatasetRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
-        return operations.unmountDataset(request, meta(requestId))
+        return handler.unmountDataset(request, meta(requestId))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/command/exec")
-    public Uni<RestResponse<AgentResponse<ExecResult>>> executeCommand(ExecRequest request,
+    public Uni<RestResponse<Envelope<ExecuteCommandResponse>>> executeCommand(ExecuteCommandRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
-        return operations.executeCommand(request, meta(requestId))
+        return handler.executeCommand(request, meta(requestId))
                 .map(Envelopes::ok);
     }
 

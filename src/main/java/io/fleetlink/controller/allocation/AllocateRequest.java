@@ -7,7 +7,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
-import io.fleetlink.controller.ControllerIds;
+import io.fleetlink.controller.api.ControllerIds;
 import io.fleetlink.protocol.Names;
 
 /** {@code POST /api/v1/allocations}: give {@code host_id} to {@code user}, who logs in with these keys. */

@@ -13,8 +13,8 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.RestResponse;
 
-import io.fleetlink.protocol.AgentResponse;
 import io.fleetlink.web.ControllerApi;
+import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
 import io.smallrye.mutiny.Uni;
 
@@ -31,14 +31,14 @@ public class AllocationResource implements ControllerApi {
     }
 
     @POST
-    public Uni<RestResponse<AgentResponse<AllocationAccepted>>> allocate(AllocateRequest request) {
+    public Uni<RestResponse<Envelope<AllocationAccepted>>> allocate(AllocateRequest request) {
         return allocations.allocate(request)
                 .map(accepted -> Envelopes.of(202, "accepted: poll GET /api/v1/allocations/" + accepted.allocationId(),
                         accepted));
     }
 
     @GET
-    public Uni<RestResponse<AgentResponse<List<Allocation>>>> list(@QueryParam("host_id") String hostId,
+    public Uni<RestResponse<Envelope<List<Allocation>>>> list(@QueryParam("host_id") String hostId,
             @QueryParam("status") String status) {
         return allocations.list(hostId, status)
                 .map(Envelopes::ok);
@@ -46,14 +46,14 @@ public class AllocationResource implements ControllerApi {
 
     @GET
     @Path("/{allocation_id}")
-    public Uni<RestResponse<AgentResponse<Allocation>>> get(@PathParam("allocation_id") String allocationId) {
+    public Uni<RestResponse<Envelope<Allocation>>> get(@PathParam("allocation_id") String allocationId) {
         return allocations.get(allocationId)
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/{allocation_id}/release")
-    public Uni<RestResponse<AgentResponse<AllocationAccepted>>> release(@PathParam("allocation_id") String allocationId) {
+    public Uni<RestResponse<Envelope<AllocationAccepted>>> release(@PathParam("allocation_id") String allocationId) {
         return allocations.release(allocationId)
                 .map(accepted -> Envelopes.of(202, "accepted: poll GET /api/v1/allocations/" + allocationId, accepted));
     }

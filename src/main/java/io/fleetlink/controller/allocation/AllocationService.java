@@ -6,8 +6,9 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.fleetlink.controller.ControllerIds;
-import io.fleetlink.controller.RequestChecks;
+import io.fleetlink.controller.api.ControllerException;
+import io.fleetlink.controller.api.ControllerIds;
+import io.fleetlink.controller.api.RequestChecks;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.host.HostState;
 import io.fleetlink.controller.operation.Operation;
@@ -16,8 +17,7 @@ import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationType;
 import io.fleetlink.controller.operation.PipelineRunner;
 import io.fleetlink.controller.store.Store;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.CleanupMachineRequest;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -105,10 +105,10 @@ public class AllocationService {
                                     case READY -> startRelease(tx, allocation);
                                     case RELEASING, RELEASED, CLEANUP_FAILED -> Uni.createFrom().item(new AllocationAccepted(
                                             allocationId, allocation.status(), allocation.operationId()));
-                                    case PROVISIONING -> Uni.createFrom().failure(AgentException.conflict("allocation "
+                                    case PROVISIONING -> Uni.createFrom().failure(ControllerException.conflict("allocation "
                                             + allocationId + " is still PROVISIONING; release it once it is READY "
                                             + "(a FAILED allocation's host is cleaned automatically)"));
-                                    case FAILED -> Uni.createFrom().failure(AgentException.conflict("allocation "
+                                    case FAILED -> Uni.createFrom().failure(ControllerException.conflict("allocation "
                                             + allocationId + " FAILED and its host was cleaned automatically; "
                                             + "there is nothing to release"));
                                 };
@@ -122,14 +122,14 @@ public class AllocationService {
 
     private Uni<AllocationAccepted> startRelease(io.vertx.mutiny.sqlclient.SqlConnection tx, Allocation allocation) {
         Operation op = Operation.pending(OperationType.ALLOCATION_RELEASE, allocation.allocationId(), allocation.hostId(),
-                OperationPayload.cleanup(allocation.allocationId(), allocation.user(), CleanupRequest.ALL_TYPES));
+                OperationPayload.cleanup(allocation.allocationId(), allocation.user(), CleanupMachineRequest.ALL_TYPES));
         Instant now = op.createdAt();
         return allocations.transition(tx, allocation.allocationId(), AllocationStatus.READY, AllocationStatus.RELEASING,
                         null, op.operationId(), now)
                 .chain(moved -> moved
                         ? hosts.transition(tx, allocation.hostId(), List.of(HostState.ALLOCATED), HostState.RELEASING,
                                 allocation.allocationId(), now)
-                        : Uni.createFrom().failure(AgentException.conflict("allocation " + allocation.allocationId()
+                        : Uni.createFrom().failure(ControllerException.conflict("allocation " + allocation.allocationId()
                                 + " changed while it was being released; read it again")))
                 .chain(() -> operations.insert(tx, op))
                 .replaceWith(new AllocationAccepted(allocation.allocationId(), AllocationStatus.RELEASING, op.operationId()));
@@ -139,7 +139,7 @@ public class AllocationService {
         return hosts.find(tx, hostId)
                 .chain(host -> {
                     if (host == null) {
-                        return Uni.createFrom().failure(AgentException.notFound("host_id: host '" + hostId
+                        return Uni.createFrom().failure(ControllerException.notFound("host_id: host '" + hostId
                                 + "' is not registered; register it with POST /api/v1/hosts"));
                     }
                     String why = host.state() != HostState.AVAILABLE
@@ -147,7 +147,7 @@ public class AllocationService {
                                     ? " (a cleanup failed; POST /api/v1/hosts/" + hostId + "/cleanup must succeed first)"
                                     : "")
                             : "is OFFLINE (its agent did not answer the last pings)";
-                    return Uni.createFrom().failure(AgentException.conflict("host '" + hostId + "' " + why
+                    return Uni.createFrom().failure(ControllerException.conflict("host '" + hostId + "' " + why
                             + "; only an AVAILABLE host that is not OFFLINE can be allocated"));
                 });
     }
@@ -156,7 +156,7 @@ public class AllocationService {
         return RequestChecks.id("allocation_id", allocationId, ControllerIds.UUID, ControllerIds.UUID_RULE);
     }
 
-    private static AgentException notFound(String allocationId) {
-        return AgentException.notFound("allocation " + allocationId + " does not exist");
+    private static ControllerException notFound(String allocationId) {
+        return ControllerException.notFound("allocation " + allocationId + " does not exist");
     }
 }

@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.controller.callback.CallbackEvent;
 import io.fleetlink.controller.callback.OutboxRepository;
+import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.host.HostState;
 import io.fleetlink.controller.operation.Operation;
@@ -16,12 +17,10 @@ import io.fleetlink.controller.operation.OperationStatus;
 import io.fleetlink.controller.operation.OperationType;
 import io.fleetlink.controller.operation.Pipeline;
 import io.fleetlink.controller.operation.PipelineOutcome;
-import io.fleetlink.controller.operation.PipelineRunner;
 import io.fleetlink.controller.operation.ReplicaIdentity;
-import io.fleetlink.controller.ops.AgentService;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
-import io.fleetlink.protocol.CleanupRequest;
+import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.ResetSshRequest;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -35,17 +34,15 @@ import io.smallrye.mutiny.Uni;
 public class ProvisionPipeline implements Pipeline {
 
     private final Store store;
-    private final AgentService agents;
+    private final AgentCalls agents;
     private final OperationRepository operations;
     private final AllocationRepository allocations;
     private final HostRepository hosts;
     private final OutboxRepository outbox;
     private final ReplicaIdentity replica;
-    private final PipelineRunner runner;
 
-    public ProvisionPipeline(Store store, AgentService agents, OperationRepository operations,
-            AllocationRepository allocations, HostRepository hosts, OutboxRepository outbox, ReplicaIdentity replica,
-            PipelineRunner runner) {
+    public ProvisionPipeline(Store store, AgentCalls agents, OperationRepository operations,
+            AllocationRepository allocations, HostRepository hosts, OutboxRepository outbox, ReplicaIdentity replica) {
         this.store = store;
         this.agents = agents;
         this.operations = operations;
@@ -53,7 +50,6 @@ public class ProvisionPipeline implements Pipeline {
         this.hosts = hosts;
         this.outbox = outbox;
         this.replica = replica;
-        this.runner = runner;
     }
 
     @Override
@@ -93,7 +89,7 @@ public class ProvisionPipeline implements Pipeline {
                 + "before it can be allocated again", allocationId, op.hostId(), op.operationId(), op.attempts(),
                 cause.getMessage());
         Operation cleanup = Operation.pending(OperationType.HOST_CLEANUP, op.hostId(), op.hostId(),
-                OperationPayload.cleanup(allocationId, op.payload().user(), CleanupRequest.ALL_TYPES));
+                OperationPayload.cleanup(allocationId, op.payload().user(), CleanupMachineRequest.ALL_TYPES));
         return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(), OperationStatus.FAILED,
                         error, now)
                         .chain(() -> allocations.transition(tx, allocationId, AllocationStatus.PROVISIONING,
@@ -103,7 +99,6 @@ public class ProvisionPipeline implements Pipeline {
                         .chain(() -> hosts.transition(tx, op.hostId(), List.of(HostState.ALLOCATED), HostState.RELEASING,
                                 allocationId, now))
                         .chain(() -> operations.insert(tx, cleanup)))
-                .call(() -> runner.claimAndLaunch(cleanup.operationId()))
-                .replaceWith(PipelineOutcome.failed(cause));
+                .replaceWith(PipelineOutcome.failed(cause).followedBy(cleanup.operationId()));
     }
 }

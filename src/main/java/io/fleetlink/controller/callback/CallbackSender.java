@@ -12,11 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.ControllerConfig;
-import io.fleetlink.config.FleetlinkConfig;
-import io.fleetlink.config.Secrets;
-import io.fleetlink.controller.ControllerMetrics;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
+import io.fleetlink.security.Secrets;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -32,19 +30,17 @@ public class CallbackSender {
     private final Store store;
     private final OutboxRepository outbox;
     private final ControllerConfig.Callback config;
-    private final ControllerMetrics metrics;
+    private final CallbackMetrics metrics;
     private final Optional<String> token;
     private final HttpClient http;
 
-    public CallbackSender(Store store, OutboxRepository outbox, ControllerConfig config, FleetlinkConfig fleetlink,
-            ControllerMetrics metrics) {
+    public CallbackSender(Store store, OutboxRepository outbox, ControllerConfig config,
+            CallbackMetrics metrics) {
         this.store = store;
         this.outbox = outbox;
         this.config = config.callback();
         this.metrics = metrics;
-        this.token = fleetlink.role().runsController()
-                ? Secrets.resolve("fleetlink.controller.callback.token", this.config.token(), this.config.tokenFile())
-                : Optional.empty();
+        this.token = Secrets.resolve("fleetlink.controller.callback.token", this.config.token(), this.config.tokenFile());
         this.http = HttpClient.newBuilder()
                 .connectTimeout(this.config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)

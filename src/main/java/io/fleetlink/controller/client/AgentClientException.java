@@ -1,6 +1,6 @@
 package io.fleetlink.controller.client;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /**
  * Base of the small family of errors an agent call can end with, whatever the protocol. Every
@@ -9,9 +9,9 @@ import io.fleetlink.protocol.AgentOperation;
 public abstract class AgentClientException extends RuntimeException {
 
     private final String hostId;
-    private final AgentOperation operation;
+    private final AgentRpc operation;
 
-    protected AgentClientException(String hostId, AgentOperation operation, String what, Throwable cause) {
+    protected AgentClientException(String hostId, AgentRpc operation, String what, Throwable cause) {
         super("agent " + hostId + ", " + operation.configName() + ": " + what, cause);
         this.hostId = hostId;
         this.operation = operation;
@@ -21,7 +21,7 @@ public abstract class AgentClientException extends RuntimeException {
         return hostId;
     }
 
-    public AgentOperation operation() {
+    public AgentRpc operation() {
         return operation;
     }
 

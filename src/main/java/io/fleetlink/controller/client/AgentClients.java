@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.config.AgentLinkConfig;
 import io.fleetlink.config.ControllerConfig;
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -124,17 +124,17 @@ public class AgentClients {
      * @param execTimeoutSeconds the command's own timeout for exec calls, else null
      * @return the result, or a failure that is always an {@link AgentClientException}
      */
-    public <T> Uni<T> call(HostAddress host, AgentOperation operation, String requestId, Integer execTimeoutSeconds,
+    public <T> Uni<T> call(HostAddress host, AgentRpc operation, String requestId, Integer execTimeoutSeconds,
             BiFunction<AgentClient, CallOptions, Uni<T>> body) {
         return call(host, operation, requestId, execTimeoutSeconds, policy.maxAttempts(), body);
     }
 
     /** One attempt only, through the breaker: what a health probe needs, an honest answer now. */
-    public <T> Uni<T> callOnce(HostAddress host, AgentOperation operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+    public <T> Uni<T> callOnce(HostAddress host, AgentRpc operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
         return call(host, operation, null, null, 1, body);
     }
 
-    private <T> Uni<T> call(HostAddress host, AgentOperation operation, String requestId, Integer execTimeoutSeconds,
+    private <T> Uni<T> call(HostAddress host, AgentRpc operation, String requestId, Integer execTimeoutSeconds,
             int maxAttempts, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
         return Uni.createFrom().deferred(() -> {
             if (!link.enabled()) {
@@ -190,7 +190,7 @@ public class AgentClients {
     }
 
     @SuppressWarnings("unchecked")
-    private <T> Uni<T> attempt(Host host, AgentOperation operation, CallOptions options,
+    private <T> Uni<T> attempt(Host host, AgentRpc operation, CallOptions options,
             BiFunction<AgentClient, CallOptions, Uni<T>> body, int attempt, int maxAttempts) {
         Uni<Object> guarded = fleetLimit.get(() -> host.guard.get(() -> (Uni<Object>) body.apply(host.client, options)));
         return ((Uni<T>) guarded)
@@ -216,7 +216,7 @@ public class AgentClients {
                 });
     }
 
-    private AgentClientException classify(Host host, AgentOperation operation, Throwable failure) {
+    private AgentClientException classify(Host host, AgentRpc operation, Throwable failure) {
         String hostId = host.address.hostId();
         if (failure instanceof CircuitBreakerOpenException) {
             return AgentUnreachableException.breakerOpen(hostId, operation, "circuit breaker open after repeated failures; "
@@ -256,7 +256,7 @@ public class AgentClients {
         };
     }
 
-    private Timer timer(AgentOperation operation, String outcome) {
+    private Timer timer(AgentRpc operation, String outcome) {
         return Timer.builder(AgentMetrics.REQUESTS)
                 .description("Agent calls by operation, protocol and outcome, retries included")
                 .tag(AgentMetrics.TAG_OPERATION, operation.configName())
@@ -266,7 +266,7 @@ public class AgentClients {
                 .register(registry);
     }
 
-    private Counter retries(AgentOperation operation) {
+    private Counter retries(AgentRpc operation) {
         return Counter.builder(AgentMetrics.RETRIES)
                 .description("Agent call attempts repeated after a retryable failure")
                 .tag(AgentMetrics.TAG_OPERATION, operation.configName())

@@ -1,11 +1,11 @@
 package io.fleetlink.controller.client;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /** The peer answered with something that is not a Fleetlink agent reply (not the envelope, wrong fields). */
 public class AgentProtocolException extends AgentClientException {
 
-    public AgentProtocolException(String hostId, AgentOperation operation, String what, Throwable cause) {
+    public AgentProtocolException(String hostId, AgentRpc operation, String what, Throwable cause) {
         super(hostId, operation, what, cause);
     }
 

@@ -1,6 +1,6 @@
 package io.fleetlink.controller.client;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /**
  * The agent answered with an error envelope (or the matching gRPC status): a 4xx is final, a 5xx
@@ -11,7 +11,7 @@ public class AgentRejectedException extends AgentClientException {
     private final int code;
     private final String agentMessage;
 
-    public AgentRejectedException(String hostId, AgentOperation operation, int code, String agentMessage) {
+    public AgentRejectedException(String hostId, AgentRpc operation, int code, String agentMessage) {
         super(hostId, operation, "agent answered " + code + ": " + agentMessage, null);
         this.code = code;
         this.agentMessage = agentMessage;

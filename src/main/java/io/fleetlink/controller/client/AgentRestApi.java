@@ -10,8 +10,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.ExecRequest;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.ResetSshRequest;
 import io.fleetlink.protocol.StopProcessRequest;
@@ -50,7 +50,7 @@ interface AgentRestApi {
     @POST
     @Path("/machine/cleanup")
     Uni<Response> cleanupMachine(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, CleanupRequest request);
+            @HeaderParam(REQUEST_ID) String requestId, CleanupMachineRequest request);
 
     @POST
     @Path("/dataset/mount")
@@ -65,5 +65,5 @@ interface AgentRestApi {
     @POST
     @Path("/command/exec")
     Uni<Response> executeCommand(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, ExecRequest request);
+            @HeaderParam(REQUEST_ID) String requestId, ExecuteCommandRequest request);
 }

@@ -1,11 +1,11 @@
 package io.fleetlink.controller.client;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /** The agent did not answer within the call's deadline. */
 public class AgentTimeoutException extends AgentClientException {
 
-    public AgentTimeoutException(String hostId, AgentOperation operation, String what, Throwable cause) {
+    public AgentTimeoutException(String hostId, AgentRpc operation, String what, Throwable cause) {
         super(hostId, operation, what, cause);
     }
 

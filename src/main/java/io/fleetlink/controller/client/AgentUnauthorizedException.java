@@ -1,11 +1,11 @@
 package io.fleetlink.controller.client;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /** The agent refused the controller's token; fix fleetlink.controller.agent-token, retrying will not help. */
 public class AgentUnauthorizedException extends AgentClientException {
 
-    public AgentUnauthorizedException(String hostId, AgentOperation operation, String agentMessage) {
+    public AgentUnauthorizedException(String hostId, AgentRpc operation, String agentMessage) {
         super(hostId, operation, "the agent refused our token (" + agentMessage
                 + "); check that fleetlink.controller.agent-token matches the agent's fleetlink.agent.auth.token", null);
     }

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 import io.fleetlink.config.AgentLinkConfig;
 import io.fleetlink.config.ControllerConfig;
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /**
  * When an agent call gives up and when it tries again: the deadline per operation, which failures
@@ -18,23 +18,23 @@ import io.fleetlink.protocol.AgentOperation;
  */
 final class CallPolicy {
 
-    private final Map<AgentOperation, Duration> timeouts = new EnumMap<>(AgentOperation.class);
+    private final Map<AgentRpc, Duration> timeouts = new EnumMap<>(AgentRpc.class);
     private final Duration execMargin;
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
 
     CallPolicy(AgentLinkConfig link, ControllerConfig config) {
-        for (AgentOperation operation : AgentOperation.values()) {
+        for (AgentRpc operation : AgentRpc.values()) {
             timeouts.put(operation, link.timeout());
         }
         config.timeouts().forEach((name, timeout) -> {
-            AgentOperation operation = Arrays.stream(AgentOperation.values())
+            AgentRpc operation = Arrays.stream(AgentRpc.values())
                     .filter(op -> op.configName().equals(name))
                     .findFirst()
                     .orElseThrow(() -> new IllegalStateException("fleetlink.controller.timeouts." + name
-                            + ": unknown operation; allowed: " + Arrays.stream(AgentOperation.values())
-                                    .map(AgentOperation::configName).collect(Collectors.joining(", "))));
+                            + ": unknown operation; allowed: " + Arrays.stream(AgentRpc.values())
+                                    .map(AgentRpc::configName).collect(Collectors.joining(", "))));
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalStateException("fleetlink.controller.timeouts." + name + " must be a positive duration such as 30s");
             }
@@ -47,9 +47,9 @@ final class CallPolicy {
     }
 
     /** The deadline of one attempt; an exec waits for the command's own timeout plus a margin. */
-    Duration timeout(AgentOperation operation, Integer execTimeoutSeconds) {
+    Duration timeout(AgentRpc operation, Integer execTimeoutSeconds) {
         Duration configured = timeouts.get(operation);
-        if (operation == AgentOperation.COMMAND_EXEC) {
+        if (operation == AgentRpc.COMMAND_EXEC) {
             Duration command = Duration.ofSeconds(execTimeoutSeconds != null ? execTimeoutSeconds : 30).plus(execMargin);
             return command.compareTo(configured) > 0 ? command : configured;
         }
@@ -65,11 +65,11 @@ final class CallPolicy {
      * deduplicates, so repeating is safe; a command, though, is only repeated when it surely never
      * reached the agent (the agent forgets request ids when it restarts).
      */
-    boolean retryable(AgentOperation operation, AgentClientException failure) {
+    boolean retryable(AgentRpc operation, AgentClientException failure) {
         if (!failure.retryable()) {
             return false;
         }
-        if (operation == AgentOperation.COMMAND_EXEC) {
+        if (operation == AgentRpc.COMMAND_EXEC) {
             return failure instanceof AgentUnreachableException unreachable
                     && !unreachable.breakerOpen()
                     && unreachable.getMessage().contains("cannot connect");

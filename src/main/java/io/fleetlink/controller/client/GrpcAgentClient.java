@@ -4,26 +4,25 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import io.fleetlink.proto.agent.v1.GetSystemInfoRequest;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.proto.agent.v1.MutinyAgentServiceGrpc;
-import io.fleetlink.proto.agent.v1.PingRequest;
-import io.fleetlink.protocol.AgentOperation;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.CleanupResult;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
-import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.MountDatasetResponse;
+import io.fleetlink.protocol.PingResponse;
 import io.fleetlink.protocol.ProtoMapping;
 import io.fleetlink.protocol.ResetSshRequest;
-import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.ResetSshResponse;
 import io.fleetlink.protocol.StatusCodes;
 import io.fleetlink.protocol.StopProcessRequest;
-import io.fleetlink.protocol.StopProcessResult;
-import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -64,50 +63,50 @@ final class GrpcAgentClient implements AgentClient {
     }
 
     @Override
-    public Uni<PingInfo> ping(CallOptions options) {
-        return call(AgentOperation.PING, options, s -> s.ping(PingRequest.getDefaultInstance())
+    public Uni<PingResponse> ping(CallOptions options) {
+        return call(AgentRpc.PING, options, s -> s.ping(AgentProto.PingRequest.getDefaultInstance())
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<SystemInfo> getSystemInfo(CallOptions options) {
-        return call(AgentOperation.SYSTEM_INFO, options, s -> s.getSystemInfo(GetSystemInfoRequest.getDefaultInstance())
+    public Uni<GetSystemInfoResponse> getSystemInfo(CallOptions options) {
+        return call(AgentRpc.SYSTEM_INFO, options, s -> s.getSystemInfo(AgentProto.GetSystemInfoRequest.getDefaultInstance())
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<StopProcessResult> stopProcess(StopProcessRequest request, CallOptions options) {
-        return call(AgentOperation.PROCESS_STOP, options, s -> s.stopProcess(ProtoMapping.toProto(request))
+    public Uni<StopProcessResponse> stopProcess(StopProcessRequest request, CallOptions options) {
+        return call(AgentRpc.PROCESS_STOP, options, s -> s.stopProcess(ProtoMapping.toProto(request))
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<ResetSshResult> resetSsh(ResetSshRequest request, CallOptions options) {
-        return call(AgentOperation.SSH_RESET, options, s -> s.resetSSH(ProtoMapping.toProto(request))
+    public Uni<ResetSshResponse> resetSsh(ResetSshRequest request, CallOptions options) {
+        return call(AgentRpc.SSH_RESET, options, s -> s.resetSSH(ProtoMapping.toProto(request))
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<CleanupResult> cleanupMachine(CleanupRequest request, CallOptions options) {
-        return call(AgentOperation.MACHINE_CLEANUP, options, s -> s.cleanupMachine(ProtoMapping.toProto(request))
+    public Uni<CleanupMachineResponse> cleanupMachine(CleanupMachineRequest request, CallOptions options) {
+        return call(AgentRpc.MACHINE_CLEANUP, options, s -> s.cleanupMachine(ProtoMapping.toProto(request))
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<MountResult> mountDataset(MountDatasetRequest request, CallOptions options) {
-        return call(AgentOperation.DATASET_MOUNT, options, s -> s.mountDataset(ProtoMapping.toProto(request))
+    public Uni<MountDatasetResponse> mountDataset(MountDatasetRequest request, CallOptions options) {
+        return call(AgentRpc.DATASET_MOUNT, options, s -> s.mountDataset(ProtoMapping.toProto(request))
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<UnmountResult> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
-        return call(AgentOperation.DATASET_UNMOUNT, options, s -> s.unmountDataset(ProtoMapping.toProto(request))
+    public Uni<UnmountDatasetResponse> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
+        return call(AgentRpc.DATASET_UNMOUNT, options, s -> s.unmountDataset(ProtoMapping.toProto(request))
                 .map(ProtoMapping::fromProto));
     }
 
     @Override
-    public Uni<ExecResult> executeCommand(ExecRequest request, CallOptions options) {
-        return call(AgentOperation.COMMAND_EXEC, options, s -> s.executeCommand(ProtoMapping.toProto(request))
+    public Uni<ExecuteCommandResponse> executeCommand(ExecuteCommandRequest request, CallOptions options) {
+        return call(AgentRpc.COMMAND_EXEC, options, s -> s.executeCommand(ProtoMapping.toProto(request))
                 .map(ProtoMapping::fromProto));
     }
 
@@ -116,7 +115,7 @@ final class GrpcAgentClient implements AgentClient {
         channel.shutdownNow();
     }
 
-    private <T> Uni<T> call(AgentOperation operation, CallOptions options,
+    private <T> Uni<T> call(AgentRpc operation, CallOptions options,
             Function<MutinyAgentServiceGrpc.MutinyAgentServiceStub, Uni<T>> rpc) {
         return Uni.createFrom().deferred(() -> rpc.apply(stubFor(options)))
                 .ifNoItem().after(options.timeout()).failWith(() -> new AgentTimeoutException(host.hostId(), operation,
@@ -133,7 +132,7 @@ final class GrpcAgentClient implements AgentClient {
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
-    private AgentClientException classify(AgentOperation operation, Throwable failure) {
+    private AgentClientException classify(AgentRpc operation, Throwable failure) {
         if (!(failure instanceof StatusRuntimeException sre)) {
             return TransportFailures.classify(host.hostId(), operation, failure, tls);
         }

@@ -13,21 +13,21 @@ import jakarta.ws.rs.core.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.fleetlink.protocol.AgentOperation;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.CleanupResult;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
-import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.MountDatasetResponse;
+import io.fleetlink.protocol.PingResponse;
 import io.fleetlink.protocol.ResetSshRequest;
-import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.ResetSshResponse;
 import io.fleetlink.protocol.StopProcessRequest;
-import io.fleetlink.protocol.StopProcessResult;
-import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.mutiny.Uni;
 
@@ -62,48 +62,48 @@ final class HttpAgentClient implements AgentClient {
     }
 
     @Override
-    public Uni<PingInfo> ping(CallOptions options) {
-        return exchange(AgentOperation.PING, options, PingInfo.class, id -> api.ping(authorization));
+    public Uni<PingResponse> ping(CallOptions options) {
+        return exchange(AgentRpc.PING, options, PingResponse.class, id -> api.ping(authorization));
     }
 
     @Override
-    public Uni<SystemInfo> getSystemInfo(CallOptions options) {
-        return exchange(AgentOperation.SYSTEM_INFO, options, SystemInfo.class, id -> api.systemInfo(authorization));
+    public Uni<GetSystemInfoResponse> getSystemInfo(CallOptions options) {
+        return exchange(AgentRpc.SYSTEM_INFO, options, GetSystemInfoResponse.class, id -> api.systemInfo(authorization));
     }
 
     @Override
-    public Uni<StopProcessResult> stopProcess(StopProcessRequest request, CallOptions options) {
-        return exchange(AgentOperation.PROCESS_STOP, options, StopProcessResult.class,
+    public Uni<StopProcessResponse> stopProcess(StopProcessRequest request, CallOptions options) {
+        return exchange(AgentRpc.PROCESS_STOP, options, StopProcessResponse.class,
                 id -> api.stopProcess(authorization, id, request));
     }
 
     @Override
-    public Uni<ResetSshResult> resetSsh(ResetSshRequest request, CallOptions options) {
-        return exchange(AgentOperation.SSH_RESET, options, ResetSshResult.class,
+    public Uni<ResetSshResponse> resetSsh(ResetSshRequest request, CallOptions options) {
+        return exchange(AgentRpc.SSH_RESET, options, ResetSshResponse.class,
                 id -> api.resetSsh(authorization, id, request));
     }
 
     @Override
-    public Uni<CleanupResult> cleanupMachine(CleanupRequest request, CallOptions options) {
-        return exchange(AgentOperation.MACHINE_CLEANUP, options, CleanupResult.class,
+    public Uni<CleanupMachineResponse> cleanupMachine(CleanupMachineRequest request, CallOptions options) {
+        return exchange(AgentRpc.MACHINE_CLEANUP, options, CleanupMachineResponse.class,
                 id -> api.cleanupMachine(authorization, id, request));
     }
 
     @Override
-    public Uni<MountResult> mountDataset(MountDatasetRequest request, CallOptions options) {
-        return exchange(AgentOperation.DATASET_MOUNT, options, MountResult.class,
+    public Uni<MountDatasetResponse> mountDataset(MountDatasetRequest request, CallOptions options) {
+        return exchange(AgentRpc.DATASET_MOUNT, options, MountDatasetResponse.class,
                 id -> api.mountDataset(authorization, id, request));
     }
 
     @Override
-    public Uni<UnmountResult> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
-        return exchange(AgentOperation.DATASET_UNMOUNT, options, UnmountResult.class,
+    public Uni<UnmountDatasetResponse> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
+        return exchange(AgentRpc.DATASET_UNMOUNT, options, UnmountDatasetResponse.class,
                 id -> api.unmountDataset(authorization, id, request));
     }
 
     @Override
-    public Uni<ExecResult> executeCommand(ExecRequest request, CallOptions options) {
-        return exchange(AgentOperation.COMMAND_EXEC, options, ExecResult.class,
+    public Uni<ExecuteCommandResponse> executeCommand(ExecuteCommandRequest request, CallOptions options) {
+        return exchange(AgentRpc.COMMAND_EXEC, options, ExecuteCommandResponse.class,
                 id -> api.executeCommand(authorization, id, request));
     }
 
@@ -118,7 +118,7 @@ final class HttpAgentClient implements AgentClient {
         }
     }
 
-    private <T> Uni<T> exchange(AgentOperation operation, CallOptions options, Class<T> type,
+    private <T> Uni<T> exchange(AgentRpc operation, CallOptions options, Class<T> type,
             Function<String, Uni<Response>> call) {
         return Uni.createFrom().deferred(() -> call.apply(options.requestId().orElse(null)))
                 .ifNoItem().after(options.timeout()).failWith(() -> new AgentTimeoutException(host.hostId(), operation,
@@ -127,7 +127,7 @@ final class HttpAgentClient implements AgentClient {
                 .map(response -> decode(operation, response, type));
     }
 
-    private <T> T decode(AgentOperation operation, Response response, Class<T> type) {
+    private <T> T decode(AgentRpc operation, Response response, Class<T> type) {
         int status = response.getStatus();
         byte[] body = response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
         JsonNode envelope = parseEnvelope(operation, status, body);
@@ -141,14 +141,14 @@ final class HttpAgentClient implements AgentClient {
         if (code == 401 || status == 401) {
             throw new AgentUnauthorizedException(host.hostId(), operation, message);
         }
-        if (type == CleanupResult.class && data != null && data.isObject()) {
+        if (type == CleanupMachineResponse.class && data != null && data.isObject()) {
             // A cleanup with failed steps is a result the caller must see step by step.
             return readData(operation, data, type);
         }
         throw new AgentRejectedException(host.hostId(), operation, code, message);
     }
 
-    private JsonNode parseEnvelope(AgentOperation operation, int status, byte[] body) {
+    private JsonNode parseEnvelope(AgentRpc operation, int status, byte[] body) {
         JsonNode envelope;
         try {
             envelope = json.readTree(body);
@@ -163,7 +163,7 @@ final class HttpAgentClient implements AgentClient {
         return envelope;
     }
 
-    private <T> T readData(AgentOperation operation, JsonNode data, Class<T> type) {
+    private <T> T readData(AgentRpc operation, JsonNode data, Class<T> type) {
         try {
             T value = json.treeToValue(data, type);
             if (value == null) {

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeoutException;
 
 import javax.net.ssl.SSLException;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
 
 /**
  * Classifies what a transport threw into the typed family, looking through wrappers for the cause
@@ -20,7 +20,7 @@ final class TransportFailures {
     private TransportFailures() {
     }
 
-    static AgentClientException classify(String hostId, AgentOperation operation, Throwable failure, boolean tls) {
+    static AgentClientException classify(String hostId, AgentRpc operation, Throwable failure, boolean tls) {
         if (failure instanceof AgentClientException typed) {
             return typed;
         }

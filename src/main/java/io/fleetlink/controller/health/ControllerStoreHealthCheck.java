@@ -5,9 +5,7 @@ import java.time.Duration;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
 
-import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
 import io.smallrye.health.api.AsyncHealthCheck;
@@ -15,26 +13,20 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The controller's readiness: its store answers. Deliberately independent of agents, so a fleet of
- * unreachable machines never takes the controller out of its Service.
+ * unreachable machines never takes the controller out of its Service. Registered by the controller
+ * when it starts, so a process without a controller has no such check.
  */
-@Readiness
 @ApplicationScoped
 public class ControllerStoreHealthCheck implements AsyncHealthCheck {
 
     private final Store store;
-    private final FleetlinkConfig fleetlink;
 
-    public ControllerStoreHealthCheck(Store store, FleetlinkConfig fleetlink) {
+    public ControllerStoreHealthCheck(Store store) {
         this.store = store;
-        this.fleetlink = fleetlink;
     }
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        if (!fleetlink.role().runsController()) {
-            return Uni.createFrom().item(HealthCheckResponse.named("controller-store").up()
-                    .withData("store", "not used in role " + fleetlink.role().configName()).build());
-        }
         if (!store.isOpen()) {
             return Uni.createFrom().item(HealthCheckResponse.named("controller-store").down()
                     .withData("store", "not open yet").build());

@@ -3,9 +3,8 @@ package io.fleetlink.controller.health;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.ControllerConfig;
-import io.fleetlink.controller.ControllerMetrics;
+import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.host.HostRepository;
-import io.fleetlink.controller.ops.AgentService;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
 import io.quarkus.logging.Log;
@@ -21,12 +20,12 @@ public class ReachabilitySweep {
 
     private final Store store;
     private final HostRepository hosts;
-    private final AgentService agents;
+    private final AgentCalls agents;
     private final ControllerConfig.Health config;
-    private final ControllerMetrics metrics;
+    private final FleetMetrics metrics;
 
-    public ReachabilitySweep(Store store, HostRepository hosts, AgentService agents, ControllerConfig config,
-            ControllerMetrics metrics) {
+    public ReachabilitySweep(Store store, HostRepository hosts, AgentCalls agents, ControllerConfig config,
+            FleetMetrics metrics) {
         this.store = store;
         this.hosts = hosts;
         this.agents = agents;

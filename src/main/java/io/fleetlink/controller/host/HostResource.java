@@ -14,16 +14,16 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import io.fleetlink.controller.client.AgentHealth;
 import io.fleetlink.controller.operation.Operation;
-import io.fleetlink.controller.ops.AgentHealth;
-import io.fleetlink.protocol.AgentResponse;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
-import io.fleetlink.protocol.SystemInfo;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.MountDatasetResponse;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.fleetlink.web.ControllerApi;
+import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
 import io.smallrye.mutiny.Uni;
 
@@ -42,48 +42,48 @@ public class HostResource implements ControllerApi {
     }
 
     @POST
-    public Uni<RestResponse<AgentResponse<Host>>> register(RegisterHostRequest request) {
+    public Uni<RestResponse<Envelope<Host>>> register(RegisterHostRequest request) {
         return hosts.register(request)
                 .map(host -> Envelopes.of(201, "created", host));
     }
 
     @GET
-    public Uni<RestResponse<AgentResponse<List<Host>>>> list() {
+    public Uni<RestResponse<Envelope<List<Host>>>> list() {
         return hosts.list()
                 .map(Envelopes::ok);
     }
 
     @GET
     @Path("/{host_id}")
-    public Uni<RestResponse<AgentResponse<Host>>> get(@PathParam("host_id") String hostId) {
+    public Uni<RestResponse<Envelope<Host>>> get(@PathParam("host_id") String hostId) {
         return hosts.get(hostId)
                 .map(Envelopes::ok);
     }
 
     @DELETE
     @Path("/{host_id}")
-    public Uni<RestResponse<AgentResponse<Void>>> deregister(@PathParam("host_id") String hostId) {
+    public Uni<RestResponse<Envelope<Void>>> deregister(@PathParam("host_id") String hostId) {
         return hosts.deregister(hostId)
                 .map(nothing -> Envelopes.response(200, "deregistered"));
     }
 
     @GET
     @Path("/{host_id}/health")
-    public Uni<RestResponse<AgentResponse<AgentHealth>>> health(@PathParam("host_id") String hostId) {
+    public Uni<RestResponse<Envelope<AgentHealth>>> health(@PathParam("host_id") String hostId) {
         return hosts.health(hostId)
                 .map(Envelopes::ok);
     }
 
     @GET
     @Path("/{host_id}/system-info")
-    public Uni<RestResponse<AgentResponse<SystemInfo>>> systemInfo(@PathParam("host_id") String hostId) {
+    public Uni<RestResponse<Envelope<GetSystemInfoResponse>>> systemInfo(@PathParam("host_id") String hostId) {
         return hosts.systemInfo(hostId)
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/{host_id}/exec")
-    public Uni<RestResponse<AgentResponse<ExecResult>>> exec(@PathParam("host_id") String hostId, ExecRequest request,
+    public Uni<RestResponse<Envelope<ExecuteCommandResponse>>> exec(@PathParam("host_id") String hostId, ExecuteCommandRequest request,
             @RestHeader(REQUEST_ID) String requestId) {
         return hosts.exec(hostId, request, requestId)
                 .map(Envelopes::ok);
@@ -91,7 +91,7 @@ public class HostResource implements ControllerApi {
 
     @POST
     @Path("/{host_id}/datasets")
-    public Uni<RestResponse<AgentResponse<MountResult>>> mount(@PathParam("host_id") String hostId,
+    public Uni<RestResponse<Envelope<MountDatasetResponse>>> mount(@PathParam("host_id") String hostId,
             MountDatasetRequest request, @RestHeader(REQUEST_ID) String requestId) {
         return hosts.mount(hostId, request, requestId)
                 .map(Envelopes::ok);
@@ -99,7 +99,7 @@ public class HostResource implements ControllerApi {
 
     @DELETE
     @Path("/{host_id}/datasets/{dataset_id}")
-    public Uni<RestResponse<AgentResponse<UnmountResult>>> unmount(@PathParam("host_id") String hostId,
+    public Uni<RestResponse<Envelope<UnmountDatasetResponse>>> unmount(@PathParam("host_id") String hostId,
             @PathParam("dataset_id") String datasetId, @RestHeader(REQUEST_ID) String requestId) {
         return hosts.unmount(hostId, datasetId, requestId)
                 .map(Envelopes::ok);
@@ -107,7 +107,7 @@ public class HostResource implements ControllerApi {
 
     @POST
     @Path("/{host_id}/cleanup")
-    public Uni<RestResponse<AgentResponse<Operation>>> cleanup(@PathParam("host_id") String hostId,
+    public Uni<RestResponse<Envelope<Operation>>> cleanup(@PathParam("host_id") String hostId,
             CleanupHostRequest request) {
         return hosts.cleanup(hostId, request)
                 .map(op -> Envelopes.of(202, "accepted: poll GET /api/v1/operations/" + op.operationId(), op));

@@ -7,27 +7,27 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.ControllerConfig;
-import io.fleetlink.controller.ControllerIds;
-import io.fleetlink.controller.RequestChecks;
+import io.fleetlink.controller.api.ControllerException;
+import io.fleetlink.controller.api.ControllerIds;
+import io.fleetlink.controller.api.RequestChecks;
+import io.fleetlink.controller.client.AgentCalls;
+import io.fleetlink.controller.client.AgentHealth;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationPayload;
 import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationType;
 import io.fleetlink.controller.operation.PipelineRunner;
-import io.fleetlink.controller.ops.AgentHealth;
-import io.fleetlink.controller.ops.AgentService;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
+import io.fleetlink.protocol.MountDatasetResponse;
 import io.fleetlink.protocol.Names;
-import io.fleetlink.protocol.SystemInfo;
 import io.fleetlink.protocol.UnmountDatasetRequest;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -41,12 +41,12 @@ public class HostService {
     private final HostRepository hosts;
     private final OperationRepository operations;
     private final PipelineRunner runner;
-    private final AgentService agents;
+    private final AgentCalls agents;
     private final RequestChecks checks;
     private final ControllerConfig config;
 
     public HostService(Store store, HostRepository hosts, OperationRepository operations, PipelineRunner runner,
-            AgentService agents, RequestChecks checks, ControllerConfig config) {
+            AgentCalls agents, RequestChecks checks, ControllerConfig config) {
         this.store = store;
         this.hosts = hosts;
         this.operations = operations;
@@ -64,7 +64,7 @@ public class HostService {
                     request.labels() == null ? Map.of() : Map.copyOf(request.labels()), HostState.AVAILABLE,
                     Reachability.UNKNOWN, null, null, now, now);
             return hosts.insert(store.pool(), host)
-                    .onFailure(Sql::isUniqueViolation).transform(e -> AgentException.conflict(
+                    .onFailure(Sql::isUniqueViolation).transform(e -> ControllerException.conflict(
                             "host_id: host '" + request.hostId() + "' is already registered; deregister it first to change it"))
                     .invoke(() -> agents.forget(host.hostId()))
                     .replaceWith(host);
@@ -90,7 +90,7 @@ public class HostService {
                 .chain(host -> hosts.deleteIfFree(store.pool(), hostId)
                         .invoke(deleted -> {
                             if (!deleted) {
-                                throw AgentException.conflict("host '" + hostId + "' is " + host.state()
+                                throw ControllerException.conflict("host '" + hostId + "' is " + host.state()
                                         + (host.allocationId() != null ? " (allocation " + host.allocationId() + ")" : "")
                                         + "; release its allocation and wait until it is AVAILABLE or QUARANTINED");
                             }
@@ -107,11 +107,11 @@ public class HostService {
                         Sql.now()));
     }
 
-    public Uni<SystemInfo> systemInfo(String hostId) {
+    public Uni<GetSystemInfoResponse> systemInfo(String hostId) {
         return Uni.createFrom().deferred(() -> agents.getSystemInfo(validHostId(hostId)));
     }
 
-    public Uni<ExecResult> exec(String hostId, ExecRequest request, String requestId) {
+    public Uni<ExecuteCommandResponse> exec(String hostId, ExecuteCommandRequest request, String requestId) {
         return Uni.createFrom().deferred(() -> {
             validHostId(hostId);
             checks.valid(request);
@@ -119,7 +119,7 @@ public class HostService {
         });
     }
 
-    public Uni<MountResult> mount(String hostId, MountDatasetRequest request, String requestId) {
+    public Uni<MountDatasetResponse> mount(String hostId, MountDatasetRequest request, String requestId) {
         return Uni.createFrom().deferred(() -> {
             validHostId(hostId);
             checks.valid(request);
@@ -127,12 +127,12 @@ public class HostService {
         });
     }
 
-    public Uni<UnmountResult> unmount(String hostId, String datasetId, String requestId) {
+    public Uni<UnmountDatasetResponse> unmount(String hostId, String datasetId, String requestId) {
         return Uni.createFrom().deferred(() -> {
             validHostId(hostId);
             RequestChecks.id("dataset_id", datasetId, Names.DATASET_ID, Names.DATASET_ID_RULE);
             if (datasetId.equals(".") || datasetId.equals("..")) {
-                throw AgentException.badRequest("dataset_id", Names.DATASET_ID_RULE);
+                throw ControllerException.invalid("dataset_id", Names.DATASET_ID_RULE);
             }
             return agents.unmountDataset(hostId, new UnmountDatasetRequest(datasetId), validRequestId(requestId));
         });
@@ -147,7 +147,7 @@ public class HostService {
                     validHostId(hostId);
                     checks.valid(request);
                     List<String> types = request.types() == null || request.types().isEmpty()
-                            ? CleanupRequest.ALL_TYPES
+                            ? CleanupMachineRequest.ALL_TYPES
                             : List.copyOf(request.types());
                     return store.inTransaction(tx -> hosts.find(tx, hostId)
                             .chain(host -> {
@@ -160,7 +160,7 @@ public class HostService {
                                                 HostState.RELEASING, host.allocationId(), op.createdAt())
                                         .chain(moved -> moved
                                                 ? operations.insert(tx, op).replaceWith(op)
-                                                : Uni.createFrom().failure(AgentException.conflict("host '" + hostId
+                                                : Uni.createFrom().failure(ControllerException.conflict("host '" + hostId
                                                         + "' is " + host.state() + "; a manual cleanup needs it AVAILABLE "
                                                         + "or QUARANTINED")));
                             }));
@@ -180,7 +180,7 @@ public class HostService {
                 "must be 1 to 128 characters of letters, digits and . _ : -");
     }
 
-    static AgentException notFound(String hostId) {
-        return AgentException.notFound("host '" + hostId + "' is not registered; register it with POST /api/v1/hosts");
+    static ControllerException notFound(String hostId) {
+        return ControllerException.notFound("host '" + hostId + "' is not registered; register it with POST /api/v1/hosts");
     }
 }

@@ -4,10 +4,10 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.operation.Operation;
-import io.fleetlink.controller.ops.AgentService;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.CleanupResult;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.CleanupMachineResponse;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 
@@ -18,9 +18,9 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class MachineCleanup {
 
-    private final AgentService agents;
+    private final AgentCalls agents;
 
-    public MachineCleanup(AgentService agents) {
+    public MachineCleanup(AgentCalls agents) {
         this.agents = agents;
     }
 
@@ -32,8 +32,8 @@ public class MachineCleanup {
      */
     public Uni<String> run(Operation operation, String what) {
         List<String> types = operation.payload().cleanupTypes();
-        CleanupRequest request = new CleanupRequest(operation.payload().user(),
-                types == null || types.isEmpty() ? CleanupRequest.ALL_TYPES : types, false);
+        CleanupMachineRequest request = new CleanupMachineRequest(operation.payload().user(),
+                types == null || types.isEmpty() ? CleanupMachineRequest.ALL_TYPES : types, false);
         return agents.cleanupMachine(operation.hostId(), request, operation.operationId())
                 .map(MachineCleanup::failures)
                 .onFailure().recoverWithItem(Throwable::getMessage)
@@ -46,7 +46,7 @@ public class MachineCleanup {
                 });
     }
 
-    private static String failures(CleanupResult result) {
+    private static String failures(CleanupMachineResponse result) {
         return result.success() ? null : "cleanup steps failed: " + result.failedSteps();
     }
 }

@@ -8,7 +8,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
-import io.fleetlink.controller.ControllerIds;
+import io.fleetlink.controller.api.ControllerIds;
 
 /** {@code POST /api/v1/hosts}: where a host's agent listens and how it is labelled. */
 public record RegisterHostRequest(

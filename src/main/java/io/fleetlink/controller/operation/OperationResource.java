@@ -12,8 +12,8 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.RestResponse;
 
-import io.fleetlink.protocol.AgentResponse;
 import io.fleetlink.web.ControllerApi;
+import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
 import io.smallrye.mutiny.Uni;
 
@@ -29,21 +29,21 @@ public class OperationResource implements ControllerApi {
     }
 
     @GET
-    public Uni<RestResponse<AgentResponse<List<Operation>>>> list(@QueryParam("target") String target) {
+    public Uni<RestResponse<Envelope<List<Operation>>>> list(@QueryParam("target") String target) {
         return operations.list(target)
                 .map(Envelopes::ok);
     }
 
     @GET
     @Path("/{operation_id}")
-    public Uni<RestResponse<AgentResponse<Operation>>> get(@PathParam("operation_id") String operationId) {
+    public Uni<RestResponse<Envelope<Operation>>> get(@PathParam("operation_id") String operationId) {
         return operations.get(operationId)
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/{operation_id}/cancel")
-    public Uni<RestResponse<AgentResponse<Operation>>> cancel(@PathParam("operation_id") String operationId) {
+    public Uni<RestResponse<Envelope<Operation>>> cancel(@PathParam("operation_id") String operationId) {
         return operations.cancel(operationId)
                 .map(Envelopes::ok);
     }

@@ -4,11 +4,11 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.fleetlink.controller.ControllerIds;
-import io.fleetlink.controller.RequestChecks;
+import io.fleetlink.controller.api.ControllerException;
+import io.fleetlink.controller.api.ControllerIds;
+import io.fleetlink.controller.api.RequestChecks;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
-import io.fleetlink.protocol.AgentException;
 import io.smallrye.mutiny.Uni;
 
 /** Reading operations, and an operator giving up a task stop that keeps failing. */
@@ -55,13 +55,13 @@ public class OperationService {
         return get(operationId)
                 .chain(op -> {
                     if (op.type() != OperationType.TASK_STOP) {
-                        return Uni.createFrom().failure(AgentException.conflict("operation " + operationId + " is a "
+                        return Uni.createFrom().failure(ControllerException.conflict("operation " + operationId + " is a "
                                 + op.type().wireName() + "; only task.stop operations can be cancelled, the others end by themselves"));
                     }
                     return operations.cancel(store.pool(), operationId, Sql.now())
                             .chain(cancelled -> cancelled
                                     ? get(operationId)
-                                    : Uni.createFrom().failure(AgentException.conflict("operation " + operationId + " is "
+                                    : Uni.createFrom().failure(ControllerException.conflict("operation " + operationId + " is "
                                             + op.status() + "; only a PENDING task stop (waiting for its retry) can be "
                                             + "cancelled" + (op.status() == OperationStatus.RUNNING ? ": try again in a moment" : ""))));
                 });
@@ -71,7 +71,7 @@ public class OperationService {
         return RequestChecks.id("operation_id", operationId, ControllerIds.UUID, ControllerIds.UUID_RULE);
     }
 
-    private static AgentException notFound(String operationId) {
-        return AgentException.notFound("operation " + operationId + " does not exist");
+    private static ControllerException notFound(String operationId) {
+        return ControllerException.notFound("operation " + operationId + " does not exist");
     }
 }

@@ -13,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 
 import io.fleetlink.config.ControllerConfig;
-import io.fleetlink.controller.ControllerMetrics;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
 import io.quarkus.logging.Log;
@@ -33,12 +32,12 @@ public class PipelineRunner {
     private final Instance<Pipeline> pipelineBeans;
     private final ReplicaIdentity replica;
     private final ControllerConfig.Pipeline config;
-    private final ControllerMetrics metrics;
+    private final PipelineMetrics metrics;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private volatile Map<OperationType, Pipeline> pipelines;
 
     public PipelineRunner(Store store, OperationRepository operations, Instance<Pipeline> pipelineBeans,
-            ReplicaIdentity replica, ControllerConfig config, ControllerMetrics metrics) {
+            ReplicaIdentity replica, ControllerConfig config, PipelineMetrics metrics) {
         this.store = store;
         this.operations = operations;
         this.pipelineBeans = pipelineBeans;
@@ -110,7 +109,10 @@ public class PipelineRunner {
                 })
                 .invoke(outcome -> metrics.pipelineEnded(claimed.type(), outcome.status(),
                         Duration.ofNanos(System.nanoTime() - started)))
-                .eventually(() -> running.remove(claimed.operationId()));
+                .eventually(() -> running.remove(claimed.operationId()))
+                .call(outcome -> outcome.followUpOperationId()
+                        .map(this::claimAndLaunch)
+                        .orElse(Uni.createFrom().item(false)));
     }
 
     /**

@@ -14,9 +14,8 @@ import org.flywaydb.core.api.FlywayException;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.postgresql.ds.PGSimpleDataSource;
 
-import io.fleetlink.config.FleetlinkConfig;
-import io.fleetlink.config.Secrets;
 import io.fleetlink.config.StoreConfig;
+import io.fleetlink.security.Secrets;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -35,7 +34,6 @@ import io.vertx.sqlclient.PoolOptions;
 @ApplicationScoped
 public class Store {
 
-    private final FleetlinkConfig fleetlink;
     private final StoreConfig config;
     private final Vertx vertx;
 
@@ -43,8 +41,7 @@ public class Store {
     private volatile Runnable releaseDataSource = () -> {
     };
 
-    public Store(FleetlinkConfig fleetlink, StoreConfig config, Vertx vertx) {
-        this.fleetlink = fleetlink;
+    public Store(StoreConfig config, Vertx vertx) {
         this.config = config;
         this.vertx = vertx;
     }
@@ -53,10 +50,6 @@ public class Store {
     public synchronized void open() {
         if (pool != null) {
             return;
-        }
-        if (!fleetlink.role().runsController()) {
-            throw new IllegalStateException("the store belongs to the controller; role '"
-                    + fleetlink.role().configName() + "' opens no database");
         }
         try {
             pool = switch (config.kind()) {
@@ -82,7 +75,8 @@ public class Store {
     public Pool pool() {
         Pool current = pool;
         if (current == null) {
-            throw new IllegalStateException("the controller store is not open in role '" + fleetlink.role().configName() + "'");
+            throw new IllegalStateException("the controller store is not open: this process runs no controller, "
+                    + "or it has not finished starting");
         }
         return current;
     }

@@ -3,7 +3,7 @@ package io.fleetlink.controller.task;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 
-import io.fleetlink.controller.ControllerIds;
+import io.fleetlink.controller.api.ControllerIds;
 
 /** {@code POST /api/v1/tasks}: a task whose processes carry {@code FLEETLINK_TASK_ID=<task_id>} on {@code host_id}. */
 public record RegisterTaskRequest(

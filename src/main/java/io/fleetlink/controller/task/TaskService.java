@@ -4,24 +4,18 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.jboss.resteasy.reactive.RestResponse;
-
-import io.fleetlink.controller.ControllerExceptionMappers;
-import io.fleetlink.controller.ControllerIds;
-import io.fleetlink.controller.RequestChecks;
+import io.fleetlink.controller.api.ControllerException;
+import io.fleetlink.controller.api.ControllerIds;
+import io.fleetlink.controller.api.RequestChecks;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationPayload;
 import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationStatus;
 import io.fleetlink.controller.operation.OperationType;
-import io.fleetlink.controller.operation.PipelineOutcome;
 import io.fleetlink.controller.operation.PipelineRunner;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
-import io.fleetlink.protocol.AgentException;
-import io.fleetlink.protocol.AgentResponse;
-import io.fleetlink.web.Envelopes;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -55,10 +49,10 @@ public class TaskService {
             Task task = new Task(request.taskId(), request.hostId(), TaskStatus.RUNNING, null, null, now, now);
             return hosts.find(store.pool(), request.hostId())
                     .chain(host -> host == null
-                            ? Uni.createFrom().failure(AgentException.notFound("host_id: host '" + request.hostId()
+                            ? Uni.createFrom().failure(ControllerException.notFound("host_id: host '" + request.hostId()
                                     + "' is not registered; register it with POST /api/v1/hosts"))
                             : tasks.insert(store.pool(), task))
-                    .onFailure(Sql::isUniqueViolation).transform(e -> AgentException.conflict(
+                    .onFailure(Sql::isUniqueViolation).transform(e -> ControllerException.conflict(
                             "task_id: task '" + request.taskId() + "' is already registered"))
                     .replaceWith(task);
         });
@@ -75,11 +69,11 @@ public class TaskService {
     }
 
     /**
-     * Stops the task's processes now: 200 with the task STOPPED when the agent confirmed (or nothing
-     * ran); 502 (unreachable or refused) or 504 (timeout) with the task STOP_FAILED otherwise, while
-     * the same operation is retried in the background.
+     * Stops the task's processes now and says how it went: the task STOPPED when the agent confirmed
+     * (or nothing ran); otherwise the task STOP_FAILED with the agent's failure, while the same
+     * operation is retried in the background.
      */
-    public Uni<RestResponse<AgentResponse<Task>>> stop(String taskId) {
+    public Uni<TaskStop> stop(String taskId) {
         return Uni.createFrom().deferred(() -> {
                     validId(taskId);
                     return store.inTransaction(tx -> tasks.find(tx, taskId)
@@ -88,12 +82,12 @@ public class TaskService {
                                     : prepareStop(tx, task)));
                 })
                 .chain(op -> op == null
-                        ? get(taskId).map(Envelopes::ok)
+                        ? get(taskId).map(TaskStop::alreadyStopped)
                         : runner.claim(op.operationId(), true)
                                 .chain(claimed -> claimed == null
                                         ? Uni.createFrom().failure(running(taskId, op.operationId()))
                                         : runner.run(claimed))
-                                .chain(outcome -> get(taskId).map(task -> respond(task, op, outcome))));
+                                .chain(outcome -> get(taskId).map(task -> new TaskStop(task, op.operationId(), outcome))));
     }
 
     /** The stop operation to run now (new, or the PENDING retry); null when the task is already stopped. */
@@ -120,23 +114,8 @@ public class TaskService {
         });
     }
 
-    private static RestResponse<AgentResponse<Task>> respond(Task task, Operation op, PipelineOutcome outcome) {
-        if (outcome.status() == OperationStatus.SUCCEEDED || task.status() == TaskStatus.STOPPED) {
-            return Envelopes.ok(task);
-        }
-        if (outcome.status() == OperationStatus.PENDING) {
-            int code = ControllerExceptionMappers.status(outcome.failure());
-            return Envelopes.of(code >= 500 ? code : 502, "task " + task.taskId() + " could not be stopped on host "
-                    + task.hostId() + ": " + outcome.failure().getMessage() + "; the stop is retried in the background "
-                    + "(operation " + op.operationId() + "): poll GET /api/v1/tasks/" + task.taskId()
-                    + ", or give up with POST /api/v1/operations/" + op.operationId() + "/cancel", task);
-        }
-        return Envelopes.of(503, "the outcome of stopping task " + task.taskId() + " could not be recorded yet; "
-                + "it is resumed automatically: poll GET /api/v1/tasks/" + task.taskId(), task);
-    }
-
-    private static AgentException running(String taskId, String operationId) {
-        return AgentException.conflict("a stop of task " + taskId + " is already running (operation " + operationId
+    private static ControllerException running(String taskId, String operationId) {
+        return ControllerException.conflict("a stop of task " + taskId + " is already running (operation " + operationId
                 + "); poll GET /api/v1/tasks/" + taskId);
     }
 
@@ -144,7 +123,7 @@ public class TaskService {
         return RequestChecks.id("task_id", taskId, ControllerIds.TASK_ID, ControllerIds.TASK_ID_RULE);
     }
 
-    private static AgentException notFound(String taskId) {
-        return AgentException.notFound("task " + taskId + " is not registered; register it with POST /api/v1/tasks");
+    private static ControllerException notFound(String taskId) {
+        return ControllerException.notFound("task " + taskId + " is not registered; register it with POST /api/v1/tasks");
     }
 }

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.fleetlink.config.ControllerConfig;
 import io.fleetlink.controller.callback.CallbackEvent;
 import io.fleetlink.controller.callback.OutboxRepository;
+import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationStatus;
@@ -16,7 +17,6 @@ import io.fleetlink.controller.operation.OperationType;
 import io.fleetlink.controller.operation.Pipeline;
 import io.fleetlink.controller.operation.PipelineOutcome;
 import io.fleetlink.controller.operation.ReplicaIdentity;
-import io.fleetlink.controller.ops.AgentService;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
 import io.fleetlink.protocol.StopProcessRequest;
@@ -32,14 +32,14 @@ import io.smallrye.mutiny.Uni;
 public class TaskStopPipeline implements Pipeline {
 
     private final Store store;
-    private final AgentService agents;
+    private final AgentCalls agents;
     private final OperationRepository operations;
     private final TaskRepository tasks;
     private final OutboxRepository outbox;
     private final ReplicaIdentity replica;
     private final ControllerConfig.Pipeline config;
 
-    public TaskStopPipeline(Store store, AgentService agents, OperationRepository operations, TaskRepository tasks,
+    public TaskStopPipeline(Store store, AgentCalls agents, OperationRepository operations, TaskRepository tasks,
             OutboxRepository outbox, ReplicaIdentity replica, ControllerConfig config) {
         this.store = store;
         this.agents = agents;

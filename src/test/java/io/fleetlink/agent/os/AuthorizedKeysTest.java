@@ -10,7 +10,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.protocol.AgentException;
+import io.fleetlink.agent.AgentException;
 
 class AuthorizedKeysTest {
 

@@ -22,21 +22,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fleetlink.agent.AgentIdentity;
 import io.fleetlink.agent.FakeNvidiaSmi;
 import io.fleetlink.config.AgentLinkConfig;
-import io.fleetlink.protocol.AgentOperation;
-import io.fleetlink.protocol.CleanupRequest;
-import io.fleetlink.protocol.CleanupResult;
-import io.fleetlink.protocol.ExecRequest;
-import io.fleetlink.protocol.ExecResult;
+import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.CleanupMachineRequest;
+import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.ExecuteCommandRequest;
+import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
-import io.fleetlink.protocol.MountResult;
-import io.fleetlink.protocol.PingInfo;
+import io.fleetlink.protocol.MountDatasetResponse;
+import io.fleetlink.protocol.PingResponse;
 import io.fleetlink.protocol.ResetSshRequest;
-import io.fleetlink.protocol.ResetSshResult;
+import io.fleetlink.protocol.ResetSshResponse;
 import io.fleetlink.protocol.StopProcessRequest;
-import io.fleetlink.protocol.StopProcessResult;
-import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
-import io.fleetlink.protocol.UnmountResult;
+import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.fleetlink.support.RealParts;
 import io.fleetlink.support.TestCommands;
 import io.fleetlink.support.TestFiles;
@@ -77,11 +77,11 @@ abstract class AgentClientContract {
         };
     }
 
-    <T> T call(AgentOperation operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+    <T> T call(AgentRpc operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
         return clients.call(localAgent(), operation, "contract-" + UUID.randomUUID(), null, body).await().atMost(TIMEOUT);
     }
 
-    AgentRejectedException rejected(AgentOperation operation, BiFunction<AgentClient, CallOptions, Uni<?>> body) {
+    AgentRejectedException rejected(AgentRpc operation, BiFunction<AgentClient, CallOptions, Uni<?>> body) {
         Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> call(operation, body::apply));
         assertThat(failure).isInstanceOf(AgentRejectedException.class);
         return (AgentRejectedException) failure;
@@ -96,7 +96,7 @@ abstract class AgentClientContract {
 
     @Test
     void pingReturnsTheAgentsIdentity() {
-        PingInfo info = call(AgentOperation.PING, (c, o) -> c.ping(o));
+        PingResponse info = call(AgentRpc.PING, (c, o) -> c.ping(o));
 
         assertThat(info.hostId()).isEqualTo(identity.hostId());
         assertThat(info.agentVersion()).isEqualTo(identity.version());
@@ -143,14 +143,14 @@ abstract class AgentClientContract {
 
     @Test
     void systemInfoReportsTheMachineAndItsGpus() {
-        SystemInfo info = call(AgentOperation.SYSTEM_INFO, (c, o) -> c.getSystemInfo(o));
+        GetSystemInfoResponse info = call(AgentRpc.SYSTEM_INFO, (c, o) -> c.getSystemInfo(o));
 
         assertThat(info.hostId()).isEqualTo(identity.hostId());
         assertThat(info.kernel()).isNotBlank();
         assertThat(info.cpu().cores()).isPositive();
         assertThat(info.memory().totalBytes()).isPositive();
         assertThat(info.disks()).isNotEmpty();
-        assertThat(info.gpus()).extracting(SystemInfo.Gpu::uuid).containsExactly(FakeNvidiaSmi.UUID_0, FakeNvidiaSmi.UUID_1);
+        assertThat(info.gpus()).extracting(GetSystemInfoResponse.Gpu::uuid).containsExactly(FakeNvidiaSmi.UUID_0, FakeNvidiaSmi.UUID_1);
         assertThat(info.gpus().get(0).utilizationPercent()).isEqualTo(37.0);
         assertThat(info.gpus().get(1).utilizationPercent()).isNull();
         assertThat(info.gpuDriverVersion()).isEqualTo("550.54.15");
@@ -166,14 +166,14 @@ abstract class AgentClientContract {
         builder.environment().put("FLEETLINK_TASK_ID", taskId);
         Process task = builder.start();
         try {
-            StopProcessResult first = call(AgentOperation.PROCESS_STOP,
+            StopProcessResponse first = call(AgentRpc.PROCESS_STOP,
                     (c, o) -> c.stopProcess(new StopProcessRequest(taskId, "TERM", 5), o));
             assertThat(first.taskId()).isEqualTo(taskId);
             assertThat(first.killedPids()).contains((int) task.pid());
             assertThat(first.alreadyStopped()).isFalse();
             assertThat(task.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
-            StopProcessResult again = call(AgentOperation.PROCESS_STOP,
+            StopProcessResponse again = call(AgentRpc.PROCESS_STOP,
                     (c, o) -> c.stopProcess(new StopProcessRequest(taskId, null, null), o));
             assertThat(again.alreadyStopped()).isTrue();
             assertThat(again.killedPids()).isEmpty();
@@ -184,7 +184,7 @@ abstract class AgentClientContract {
 
     @Test
     void stopProcessRejectsABlankTaskIdWithoutRetrying() {
-        AgentRejectedException e = rejected(AgentOperation.PROCESS_STOP,
+        AgentRejectedException e = rejected(AgentRpc.PROCESS_STOP,
                 (c, o) -> c.stopProcess(new StopProcessRequest(" ", null, null), o));
         assertThat(e.code()).isEqualTo(400);
         assertThat(e.agentMessage()).contains("task_id");
@@ -205,7 +205,7 @@ abstract class AgentClientContract {
             String expected = TestCommands.ok("ssh-keygen", "-l", "-E", "sha256", "-f", keys.resolve("id.pub").toString())
                     .stdout().split(" ")[1];
 
-            ResetSshResult result = call(AgentOperation.SSH_RESET,
+            ResetSshResponse result = call(AgentRpc.SSH_RESET,
                     (c, o) -> c.resetSsh(new ResetSshRequest(tenant.name(), List.of(publicKey), false), o));
 
             assertThat(result.user()).isEqualTo(tenant.name());
@@ -219,11 +219,11 @@ abstract class AgentClientContract {
 
     @Test
     void resetSshRejectsUnknownUsersSystemAccountsAndBadKeys() {
-        assertThat(rejected(AgentOperation.SSH_RESET,
+        assertThat(rejected(AgentRpc.SSH_RESET,
                 (c, o) -> c.resetSsh(new ResetSshRequest("flnosuchuser", List.of(), false), o)).code()).isEqualTo(404);
-        assertThat(rejected(AgentOperation.SSH_RESET,
+        assertThat(rejected(AgentRpc.SSH_RESET,
                 (c, o) -> c.resetSsh(new ResetSshRequest("root", List.of(), false), o)).code()).isEqualTo(403);
-        AgentRejectedException badKey = rejected(AgentOperation.SSH_RESET,
+        AgentRejectedException badKey = rejected(AgentRpc.SSH_RESET,
                 (c, o) -> c.resetSsh(new ResetSshRequest("root", List.of("ssh-ed25519 not-base64!"), false), o));
         assertThat(badKey.code()).isEqualTo(400);
         assertThat(badKey.agentMessage()).contains("authorized_keys[0]");
@@ -238,17 +238,17 @@ abstract class AgentClientContract {
         Path scratch = Path.of(dataRoot("scratch").replace("{user}", tenant.name()));
         Path outside = Files.createTempDirectory("fl-contract-outside");
         try {
-            CleanupResult dryRun = call(AgentOperation.MACHINE_CLEANUP,
-                    (c, o) -> c.cleanupMachine(new CleanupRequest(tenant.name(), List.of("ssh", "data"), true), o));
+            CleanupMachineResponse dryRun = call(AgentRpc.MACHINE_CLEANUP,
+                    (c, o) -> c.cleanupMachine(new CleanupMachineRequest(tenant.name(), List.of("ssh", "data"), true), o));
             assertThat(dryRun.success()).isTrue();
-            assertThat(dryRun.steps()).extracting(CleanupResult.Step::type).containsExactly("data", "ssh");
+            assertThat(dryRun.steps()).extracting(CleanupMachineResponse.Step::type).containsExactly("data", "ssh");
 
             // A data root that is a symlink out of its parent must fail its step, not be followed.
             Files.createDirectories(scratch.getParent());
             Files.createSymbolicLink(scratch, outside);
             Files.writeString(outside.resolve("sentinel"), "keep");
-            CleanupResult failed = call(AgentOperation.MACHINE_CLEANUP,
-                    (c, o) -> c.cleanupMachine(new CleanupRequest(tenant.name(), List.of("data"), false), o));
+            CleanupMachineResponse failed = call(AgentRpc.MACHINE_CLEANUP,
+                    (c, o) -> c.cleanupMachine(new CleanupMachineRequest(tenant.name(), List.of("data"), false), o));
             assertThat(failed.success()).isFalse();
             assertThat(failed.steps()).singleElement().satisfies(step -> {
                 assertThat(step.type()).isEqualTo("data");
@@ -264,8 +264,8 @@ abstract class AgentClientContract {
 
     @Test
     void cleanupRejectsAnUnknownStepType() {
-        AgentRejectedException e = rejected(AgentOperation.MACHINE_CLEANUP,
-                (c, o) -> c.cleanupMachine(new CleanupRequest("root", List.of("everything"), true), o));
+        AgentRejectedException e = rejected(AgentRpc.MACHINE_CLEANUP,
+                (c, o) -> c.cleanupMachine(new CleanupMachineRequest("root", List.of("everything"), true), o));
         assertThat(e.code()).isEqualTo(400);
         assertThat(e.agentMessage()).contains("types[0]");
     }
@@ -280,36 +280,36 @@ abstract class AgentClientContract {
         Files.writeString(source.resolve("data.txt"), "weights");
         String id = "contract-" + UUID.randomUUID().toString().substring(0, 8);
         try {
-            MountResult mounted = call(AgentOperation.DATASET_MOUNT,
+            MountDatasetResponse mounted = call(AgentRpc.DATASET_MOUNT,
                     (c, o) -> c.mountDataset(new MountDatasetRequest(id, source.toString(), null, null, null), o));
             assertThat(mounted.alreadyMounted()).isFalse();
             assertThat(Path.of(mounted.mountPoint()).resolve("data.txt")).hasContent("weights");
 
-            MountResult again = call(AgentOperation.DATASET_MOUNT,
+            MountDatasetResponse again = call(AgentRpc.DATASET_MOUNT,
                     (c, o) -> c.mountDataset(new MountDatasetRequest(id, source.toString(), null, null, null), o));
             assertThat(again.alreadyMounted()).isTrue();
             assertThat(again.mountPoint()).isEqualTo(mounted.mountPoint());
 
-            UnmountResult unmounted = call(AgentOperation.DATASET_UNMOUNT,
+            UnmountDatasetResponse unmounted = call(AgentRpc.DATASET_UNMOUNT,
                     (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o));
             assertThat(unmounted.alreadyUnmounted()).isFalse();
             assertThat(Path.of(mounted.mountPoint())).doesNotExist();
-            assertThat(call(AgentOperation.DATASET_UNMOUNT,
+            assertThat(call(AgentRpc.DATASET_UNMOUNT,
                     (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o)).alreadyUnmounted()).isTrue();
         } finally {
-            call(AgentOperation.DATASET_UNMOUNT, (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o));
+            call(AgentRpc.DATASET_UNMOUNT, (c, o) -> c.unmountDataset(new UnmountDatasetRequest(id), o));
             TestFiles.deleteTree(source);
         }
     }
 
     @Test
     void mountRejectsPathTricksAndSourcesOutsideTheAllowedRoots() {
-        AgentRejectedException dots = rejected(AgentOperation.DATASET_MOUNT,
+        AgentRejectedException dots = rejected(AgentRpc.DATASET_MOUNT,
                 (c, o) -> c.mountDataset(new MountDatasetRequest("..", allowedSource(), null, null, null), o));
         assertThat(dots.code()).isEqualTo(400);
         assertThat(dots.agentMessage()).contains("dataset_id");
 
-        AgentRejectedException outside = rejected(AgentOperation.DATASET_MOUNT,
+        AgentRejectedException outside = rejected(AgentRpc.DATASET_MOUNT,
                 (c, o) -> c.mountDataset(new MountDatasetRequest("etc", "/etc", null, null, null), o));
         assertThat(outside.code()).isEqualTo(403);
         assertThat(outside.agentMessage()).contains("source");
@@ -319,23 +319,23 @@ abstract class AgentClientContract {
 
     @Test
     void execRunsAnAllowedCommandAndReportsNonZeroExitsAsResults() {
-        ExecResult hello = clients.call(localAgent(), AgentOperation.COMMAND_EXEC, "contract-" + UUID.randomUUID(), 10,
-                (c, o) -> c.executeCommand(new ExecRequest(List.of("echo", "hello"), null, null, 10, null), o))
+        ExecuteCommandResponse hello = clients.call(localAgent(), AgentRpc.COMMAND_EXEC, "contract-" + UUID.randomUUID(), 10,
+                (c, o) -> c.executeCommand(new ExecuteCommandRequest(List.of("echo", "hello"), null, null, 10, null), o))
                 .await().atMost(TIMEOUT);
         assertThat(hello.exitCode()).isZero();
         assertThat(hello.stdout()).isEqualTo("hello\n");
         assertThat(hello.timedOut()).isFalse();
 
-        ExecResult failing = call(AgentOperation.COMMAND_EXEC,
-                (c, o) -> c.executeCommand(new ExecRequest(List.of("/bin/sh", "-c", "echo oops >&2; exit 3"), null, null, null, null), o));
+        ExecuteCommandResponse failing = call(AgentRpc.COMMAND_EXEC,
+                (c, o) -> c.executeCommand(new ExecuteCommandRequest(List.of("/bin/sh", "-c", "echo oops >&2; exit 3"), null, null, null, null), o));
         assertThat(failing.exitCode()).isEqualTo(3);
         assertThat(failing.stderr()).isEqualTo("oops\n");
     }
 
     @Test
     void execRefusesProgramsOutsideTheAllowlist() {
-        AgentRejectedException e = rejected(AgentOperation.COMMAND_EXEC,
-                (c, o) -> c.executeCommand(new ExecRequest(List.of("/usr/bin/id"), null, null, null, null), o));
+        AgentRejectedException e = rejected(AgentRpc.COMMAND_EXEC,
+                (c, o) -> c.executeCommand(new ExecuteCommandRequest(List.of("/usr/bin/id"), null, null, null, null), o));
         assertThat(e.code()).isEqualTo(403);
         assertThat(e.retryable()).isFalse();
     }

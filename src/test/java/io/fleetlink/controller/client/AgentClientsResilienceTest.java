@@ -32,10 +32,10 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.fleetlink.protocol.AgentOperation;
+import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.StopProcessRequest;
-import io.fleetlink.protocol.StopProcessResult;
-import io.fleetlink.protocol.SystemInfo;
+import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.support.FakeGrpcAgent;
 import io.fleetlink.support.TestConfigs;
 import io.fleetlink.support.TestPorts;
@@ -107,13 +107,13 @@ class AgentClientsResilienceTest {
 
     private static <T> Uni<T> systemInfo(AgentClients clients, HostAddress host) {
         @SuppressWarnings("unchecked")
-        Uni<T> uni = (Uni<T>) clients.call(host, AgentOperation.SYSTEM_INFO, null, null,
+        Uni<T> uni = (Uni<T>) clients.call(host, AgentRpc.SYSTEM_INFO, null, null,
                 (client, options) -> client.getSystemInfo(options));
         return uni;
     }
 
-    private static Uni<StopProcessResult> stop(AgentClients clients, HostAddress host, String requestId) {
-        return clients.call(host, AgentOperation.PROCESS_STOP, requestId, null,
+    private static Uni<StopProcessResponse> stop(AgentClients clients, HostAddress host, String requestId) {
+        return clients.call(host, AgentRpc.PROCESS_STOP, requestId, null,
                 (client, options) -> client.stopProcess(new StopProcessRequest("t1", null, null), options));
     }
 
@@ -129,7 +129,7 @@ class AgentClientsResilienceTest {
                 .willReturn(okJson(ENVELOPE_OK_STOP)));
         String requestId = UUID.randomUUID().toString();
 
-        StopProcessResult result = stop(clients(), wireMockHost("wm-retry"), requestId).await().atMost(Duration.ofSeconds(10));
+        StopProcessResponse result = stop(clients(), wireMockHost("wm-retry"), requestId).await().atMost(Duration.ofSeconds(10));
 
         assertThat(result.alreadyStopped()).isTrue();
         List<LoggedRequest> requests = wireMock.findAll(postRequestedFor(urlEqualTo("/api/v1/process/stop")));
@@ -233,7 +233,7 @@ class AgentClientsResilienceTest {
         wireMock.resetAll();
         wireMock.stubFor(get(urlEqualTo("/api/v1/system/info")).willReturn(okJson(ENVELOPE_OK_INFO)));
         Thread.sleep(3_200);
-        SystemInfo info = systemInfo(clients, host).<SystemInfo>map(x -> (SystemInfo) x).await().atMost(Duration.ofSeconds(5));
+        GetSystemInfoResponse info = systemInfo(clients, host).<GetSystemInfoResponse>map(x -> (GetSystemInfoResponse) x).await().atMost(Duration.ofSeconds(5));
         assertThat(info.hostId()).isEqualTo("wm");
         assertThat(clients.breakerState("wm-breaker")).isEqualTo(CircuitBreakerState.CLOSED);
     }
@@ -259,7 +259,7 @@ class AgentClientsResilienceTest {
         HostAddress sick = wireMockHost("wm-sick");
         HostAddress healthy = new HostAddress("local", "127.0.0.1", TestPorts.httpPort(), TestPorts.grpcPort());
         // Warm the healthy host's connection so the measurement is of the call, not of a first connect.
-        clients.call(healthy, AgentOperation.PING, null, null, (c, o) -> c.ping(o)).await().atMost(Duration.ofSeconds(5));
+        clients.call(healthy, AgentRpc.PING, null, null, (c, o) -> c.ping(o)).await().atMost(Duration.ofSeconds(5));
 
         List<Uni<Object>> stalled = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -270,7 +270,7 @@ class AgentClientsResilienceTest {
         List<Long> latencies = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             long started = System.nanoTime();
-            clients.call(healthy, AgentOperation.PING, null, null, (c, o) -> c.ping(o)).await().atMost(Duration.ofSeconds(5));
+            clients.call(healthy, AgentRpc.PING, null, null, (c, o) -> c.ping(o)).await().atMost(Duration.ofSeconds(5));
             latencies.add((System.nanoTime() - started) / 1_000_000);
         }
         latencies.sort(Long::compare);
@@ -293,7 +293,7 @@ class AgentClientsResilienceTest {
         grpcAgent.script(n -> n == 1 ? new FakeGrpcAgent.Fail(Status.UNAVAILABLE.withDescription("restarting")) : new FakeGrpcAgent.Answer());
         AgentClients clients = clients("agent.protocol", "grpc");
 
-        StopProcessResult result = stop(clients, grpcHost("fake-retry"), "req-42").await().atMost(Duration.ofSeconds(10));
+        StopProcessResponse result = stop(clients, grpcHost("fake-retry"), "req-42").await().atMost(Duration.ofSeconds(10));
 
         assertThat(result.taskId()).isEqualTo("t1");
         assertThat(grpcAgent.calls()).isEqualTo(2);
@@ -340,7 +340,7 @@ class AgentClientsResilienceTest {
     @Test
     void metricsShowCallsRetriesAndOpenBreakersWithBoundedTags() {
         HostAddress local = new HostAddress("local", "127.0.0.1", TestPorts.httpPort(), TestPorts.grpcPort());
-        appClients.call(local, AgentOperation.PING, null, null, (c, o) -> c.ping(o)).await().atMost(Duration.ofSeconds(5));
+        appClients.call(local, AgentRpc.PING, null, null, (c, o) -> c.ping(o)).await().atMost(Duration.ofSeconds(5));
 
         wireMock.stubFor(get(urlEqualTo("/api/v1/system/info")).inScenario("m")
                 .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("ok")

@@ -60,7 +60,7 @@ class AgentTlsTest {
     @Test
     void controllerPingsOverTlsVerifyingTheAgentAgainstTheCa() {
         assertThat(clients.protocol()).isEqualTo(AgentLinkConfig.Protocol.HTTP);
-        assertThat(clients.call(local(), io.fleetlink.protocol.AgentOperation.PING, null, null, (c, o) -> c.ping(o))
+        assertThat(clients.call(local(), io.fleetlink.protocol.AgentRpc.PING, null, null, (c, o) -> c.ping(o))
                 .await().atMost(TIMEOUT).hostId()).isEqualTo(identity.hostId());
     }
 

@@ -11,8 +11,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.proto.agent.v1.PingRequest;
-import io.fleetlink.proto.agent.v1.PingResponse;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.PackagedFleetlink;
 import io.fleetlink.support.TestCertificates;
@@ -47,9 +46,9 @@ class PackagedAgentIT {
             assertThat(anonymous.body()).contains("\"code\":401");
 
             try (AgentGrpc grpcClient = new AgentGrpc(grpc)) {
-                PingResponse response = grpcClient.stub(TOKEN).ping(PingRequest.getDefaultInstance());
+                AgentProto.PingResponse response = grpcClient.stub(TOKEN).ping(AgentProto.PingRequest.getDefaultInstance());
                 assertThat(response.getHostId()).isNotBlank();
-                assertThatThrownBy(() -> grpcClient.stub(null).ping(PingRequest.getDefaultInstance()))
+                assertThatThrownBy(() -> grpcClient.stub(null).ping(AgentProto.PingRequest.getDefaultInstance()))
                         .isInstanceOfSatisfying(StatusRuntimeException.class,
                                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
             }

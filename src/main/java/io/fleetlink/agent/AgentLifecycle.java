@@ -1,0 +1,39 @@
+package io.fleetlink.agent;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.agent.security.AgentCredentials;
+import io.fleetlink.config.Role;
+import io.fleetlink.lifecycle.RoleLifecycle;
+import io.quarkus.logging.Log;
+
+/**
+ * Starts the agent role: settles its credentials, so an agent without a token fails at start-up
+ * instead of on its first request. The agent runs no background job.
+ */
+@ApplicationScoped
+public class AgentLifecycle implements RoleLifecycle {
+
+    private final AgentCredentials credentials;
+    private final AgentIdentity identity;
+
+    public AgentLifecycle(AgentCredentials credentials, AgentIdentity identity) {
+        this.credentials = credentials;
+        this.identity = identity;
+    }
+
+    @Override
+    public Role role() {
+        return Role.AGENT;
+    }
+
+    @Override
+    public void start() {
+        credentials.accepts(null); // settles the token now: an agent without one fails start-up
+        Log.infof("Agent %s (version %s) started", identity.hostId(), identity.version());
+    }
+
+    @Override
+    public void stop() {
+    }
+}

@@ -1,0 +1,16 @@
+package io.fleetlink.protocol;
+
+import java.util.List;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+
+/** CleanupMachine: clean up after a tenant. {@code types} null or empty means every type. */
+public record CleanupMachineRequest(
+        @NotBlank @Pattern(regexp = Names.USER, message = Names.USER_RULE) String user,
+        List<String> types,
+        Boolean dryRun) {
+
+    /** The cleanup steps, in the order they run. */
+    public static final List<String> ALL_TYPES = List.of("process", "data", "ssh", "docker", "datasets");
+}

@@ -1,8 +1,0 @@
-package io.fleetlink.protocol;
-
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-
-/** UnmountDataset's reply. */
-@JsonIgnoreProperties(ignoreUnknown = true)
-public record UnmountResult(String datasetId, boolean alreadyUnmounted) {
-}
