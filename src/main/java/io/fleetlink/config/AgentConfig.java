@@ -63,6 +63,23 @@ public interface AgentConfig {
     @DurationMin(millis = 1, message = POSITIVE_DURATION)
     Duration operationTimeout();
 
+    /**
+     * Lowest uid of a tenant account. Only accounts with {@code tenant-uid-min <= uid <= tenant-uid-max}
+     * are tenants; every user-scoped operation (exec's {@code user}, ResetSSH, cleanup) refuses any
+     * other account with 403. Root (uid 0) is never a tenant. Replaces {@code ssh.min-uid}.
+     */
+    @WithDefault("1000")
+    @Min(1)
+    int tenantUidMin();
+
+    /**
+     * Highest uid of a tenant account; the default keeps {@code nobody} (65534) and the 60001+ range
+     * Debian reserves for system use out. Must not be below {@code tenant-uid-min} (checked at start).
+     */
+    @WithDefault("60000")
+    @Min(1)
+    int tenantUidMax();
+
     interface Auth {
         /**
          * The bearer token every {@code /api/v1} request and every gRPC call must present. Prefer
@@ -109,10 +126,12 @@ public interface AgentConfig {
     }
 
     interface Ssh {
-        /** Users below this uid (system accounts, root) are never touched by ResetSSH, cleanup or exec. */
-        @WithDefault("1000")
-        @Min(1)
-        int minUid();
+        /**
+         * Removed: the tenant range is {@code fleetlink.agent.tenant-uid-min} and {@code tenant-uid-max}.
+         * Kept only so an old configuration that still sets it stops the agent at start-up with a message
+         * naming the new keys, instead of being ignored silently.
+         */
+        Optional<String> minUid();
 
         /** Key types accepted in authorized_keys. */
         @WithDefault("ssh-ed25519,ssh-rsa,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
@@ -184,8 +203,25 @@ public interface AgentConfig {
         @WithDefault("false")
         boolean enabled();
 
-        /** Programs (absolute paths, or names looked up on the agent's PATH) that command[0] may name. */
+        /**
+         * Programs (absolute paths, or names looked up on the agent's PATH) that command[0] may name.
+         * Each is resolved to its real file; a request runs that file, and only when it, every directory
+         * on the way to it and every link in between are owned by root and not writable by group or
+         * others (so no tenant can swap it between the check and the exec).
+         */
         Optional<Set<String>> allowedCommands();
+
+        /**
+         * Environment variables a request's {@code env} may set; any other name is refused (400). The
+         * default is harmless to a root process: locale and time zone (their values must be names inside
+         * the system's locale/zoneinfo/terminfo directories: no leading '/', no '..'), the terminal type,
+         * and which GPUs CUDA and the NVIDIA container runtime see. Do not add variables that make a
+         * program load code or read start-up files ({@code LD_*}, {@code PYTHON*}, {@code BASH_ENV},
+         * {@code PERL5LIB}, ...). {@code PATH}, {@code HOME}, {@code USER}, {@code LOGNAME} are the agent's
+         * and refused even when listed.
+         */
+        @WithDefault("LANG,LC_ALL,TZ,TERM,CUDA_VISIBLE_DEVICES,NVIDIA_VISIBLE_DEVICES")
+        Set<String> allowedEnv();
 
         /** Cap on a request's {@code timeout_seconds}. */
         @WithDefault("10m")

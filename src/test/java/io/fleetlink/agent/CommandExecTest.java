@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,14 +18,19 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.fleetlink.agent.os.ExecCgroups;
 import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.RealParts;
+import io.fleetlink.support.TestCommands;
+import io.fleetlink.support.TestFiles;
 import io.fleetlink.support.TestUsers;
 import io.fleetlink.support.TestUsers.TestUser;
 import io.grpc.Metadata;
@@ -44,6 +50,9 @@ class CommandExecTest {
     private static final String MARK = "FL_TEST_MARK";
 
     private static Path scratch;
+
+    @Inject
+    ExecCgroups cgroups;
     private static TestUser tenant;
 
     private final List<String> marks = new ArrayList<>();
@@ -253,11 +262,11 @@ class CommandExecTest {
         exec("""
                 {"command": ["/bin/sh", "-c", "%s"], "env": {"LD_PRELOAD": "/tmp/evil.so"}}""".formatted(touch))
                 .statusCode(400)
-                .body("message", containsString("env[LD_PRELOAD]: may not be set"));
+                .body("message", containsString("env[LD_PRELOAD]: may not be set: it is not in fleetlink.agent.exec.allowed-env"));
         exec("""
-                {"command": ["/bin/sh", "-c", "%s"], "env": {"GOOD": "a\\u0000b"}}""".formatted(touch))
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"GREETING": "a\\u0000b"}}""".formatted(touch))
                 .statusCode(400)
-                .body("message", containsString("env[GOOD]: must not contain a NUL character"));
+                .body("message", containsString("env[GREETING]: must not contain a NUL character"));
         assertThatThrownBy(() -> grpcExec(shell(touch).putEnv("PATH", "/tmp").build(), null))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -325,7 +334,13 @@ class CommandExecTest {
         exec("""
                 {"command": ["/usr/bin/id"], "user": "root"}""")
                 .statusCode(403)
-                .body("message", containsString("fleetlink.agent.ssh.min-uid"));
+                .body("message", containsString("outside fleetlink.agent.tenant-uid-min=1000"));
+        // nobody (65534) is above the tenant range: not a tenant although its uid is not a system one.
+        exec("""
+                {"command": ["/usr/bin/id"], "user": "nobody"}""")
+                .statusCode(403)
+                .body("message", containsString("user: 'nobody' has uid 65534"))
+                .body("message", containsString("fleetlink.agent.tenant-uid-max=60000"));
         exec("""
                 {"command": ["/usr/bin/id"], "user": "Not A User"}""")
                 .statusCode(400)
@@ -352,6 +367,129 @@ class CommandExecTest {
         assertThat(grpcExec(request, grpcId).getStdout()).isEqualTo("2\n");
         assertThat(grpcExec(request, grpcId).getStdout()).isEqualTo("2\n");
         assertThat(Files.readAllLines(counter)).hasSize(2);
+    }
+
+    @Test
+    void refusesVariablesOutsideTheEnvAllowlist() throws Exception {
+        Path witness = scratch.resolve("allow-env-" + UUID.randomUUID());
+        String touch = "touch " + witness;
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"HTTP_PROXY": "http://x"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[HTTP_PROXY]: may not be set: it is not in fleetlink.agent.exec.allowed-env"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"HOME": "/tmp"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[HOME]: may not be set: the agent sets it"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"TZ": "/home/someone/evil-zone"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[TZ]: must be a name inside the system's own"));
+        exec("""
+                {"command": ["/bin/sh", "-c", "%s"], "env": {"LANG": "../../../home/x"}}""".formatted(touch))
+                .statusCode(400)
+                .body("message", containsString("env[LANG]"));
+        assertThatThrownBy(() -> grpcExec(shell(touch).putEnv("PYTHONPATH", "/tmp").build(), null))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("env[PYTHONPATH]").contains("fleetlink.agent.exec.allowed-env");
+                });
+        assertThat(witness).doesNotExist();
+        exec("""
+                {"command": ["/bin/sh", "-c", "echo $TZ $CUDA_VISIBLE_DEVICES"], "env": {"TZ": "Europe/Berlin", "CUDA_VISIBLE_DEVICES": "0,1"}}""")
+                .statusCode(200)
+                .body("data.stdout", equalTo("Europe/Berlin 0,1\n"));
+    }
+
+    @Test
+    void refusesProgramsATenantCouldSwap() throws Exception {
+        RealParts.requireRoot();
+        TestUser user = tenant();
+        Path witness = scratch.resolve("swap-" + UUID.randomUUID());
+        // A tenant-owned directory holding a link to an allowed program.
+        Path tenantBin = Files.createDirectories(user.home().resolve("bin-" + UUID.randomUUID()));
+        Path root = Files.createDirectory(Path.of("/opt", "fl-exec-" + UUID.randomUUID()));
+        try {
+            Files.createSymbolicLink(tenantBin.resolve("id"), Path.of("/usr/bin/id"));
+            TestCommands.ok("chown", "-hR", user.uid() + ":" + user.gid(), tenantBin.toString());
+            exec("""
+                    {"command": ["%s"]}""".formatted(tenantBin.resolve("id")))
+                    .statusCode(403)
+                    .body("message", containsString("command[0]: '" + tenantBin.resolve("id") + "' is refused: "))
+                    .body("message", containsString("is owned by uid " + user.uid()));
+            // A root-owned directory that its group may write to.
+            Path groupWritable = Files.createDirectory(root.resolve("g"));
+            Files.setPosixFilePermissions(groupWritable, PosixFilePermissions.fromString("rwxrwxr-x"));
+            Files.createSymbolicLink(groupWritable.resolve("sh"), Path.of("/bin/sh"));
+            exec("""
+                    {"command": ["%s", "-c", "touch %s"]}""".formatted(groupWritable.resolve("sh"), witness))
+                    .statusCode(403)
+                    .body("message", containsString("writable by its group"));
+            // A tenant-owned program in a root-owned directory.
+            Path script = Files.writeString(root.resolve("sh"), "#!/bin/sh\ntouch " + witness + "\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            TestCommands.ok("chown", user.uid() + ":" + user.gid(), script.toString());
+            exec("""
+                    {"command": ["%s"]}""".formatted(script))
+                    .statusCode(403)
+                    .body("message", containsString(script + " is owned by uid " + user.uid()));
+            assertThat(witness).doesNotExist();
+        } finally {
+            TestFiles.deleteTree(root);
+            TestFiles.deleteTree(tenantBin);
+        }
+    }
+
+    @Test
+    void refusesArgumentsOverTheKernelLimit() throws Exception {
+        Path witness = scratch.resolve("argmax-" + UUID.randomUUID());
+        // Each argument under the 128 KiB per-string limit, together over 2 MiB.
+        String chunk = "x".repeat(120 * 1024);
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "touch " + witness));
+        for (int i = 0; i < 20; i++) {
+            command.add(chunk);
+        }
+        String body = "{\"command\": [" + command.stream().map(arg -> "\"" + arg + "\"").collect(Collectors.joining(",")) + "]}";
+        exec(body)
+                .statusCode(400)
+                .body("message", containsString("command: arguments and environment together"))
+                .body("message", containsString("ARG_MAX"));
+        assertThatThrownBy(() -> grpcExec(AgentProto.ExecuteCommandRequest.newBuilder().addAllCommand(command).build(), null))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        assertThat(witness).doesNotExist();
+    }
+
+    @Test
+    void daemonThatLeavesTheSessionDoesNotOutliveTheCall() throws Exception {
+        String mark = newMark();
+        // setsid puts the sleep in a session of its own, out of reach of a process-group kill.
+        exec("""
+                {"command": ["/bin/sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & sleep 0.5; echo started"], "env": {"%s": "%s"}}"""
+                .formatted(MARK, mark))
+                .statusCode(200)
+                .body("data.stdout", equalTo("started\n"))
+                .body("data.timed_out", equalTo(false));
+        if (cgroups.usable()) {
+            // Zombies are not counted: PID 1 here may not reap the killed orphan.
+            assertThat(Processes.withEnv(MARK, mark)).as("the daemon was killed with its cgroup").isEmpty();
+        } else {
+            // Honest about the fallback: without cgroup v2 the daemon escapes the process-group kill.
+            assertThat(Processes.withEnv(MARK, mark)).as("without cgroup v2 the daemon survives").isNotEmpty();
+        }
+    }
+
+    @Test
+    void timeoutKillsADaemonThatLeftTheSession() throws Exception {
+        String mark = newMark();
+        exec("""
+                {"command": ["/bin/sh", "-c", "setsid sleep 300 >/dev/null 2>&1 & sleep 1000"], "env": {"%s": "%s"}, "timeout_seconds": 1}"""
+                .formatted(MARK, mark))
+                .statusCode(200)
+                .body("data.timed_out", equalTo(true));
+        if (cgroups.usable()) {
+            assertThat(Processes.withEnv(MARK, mark)).isEmpty();
+        }
     }
 
     /** A throw-away account with a uid above the floor, created once and deleted after the class. */

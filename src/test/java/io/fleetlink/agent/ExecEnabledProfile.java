@@ -19,6 +19,9 @@ public class ExecEnabledProfile implements QuarkusTestProfile {
         return Map.of(
                 "fleetlink.agent.exec.enabled", "true",
                 "fleetlink.agent.exec.allowed-commands", "/bin/sh,/usr/bin/id,echo",
+                // The defaults, plus the variables the tests use to mark and steer their commands.
+                "fleetlink.agent.exec.allowed-env", "LANG,LC_ALL,TZ,TERM,CUDA_VISIBLE_DEVICES,NVIDIA_VISIBLE_DEVICES,"
+                        + "FL_TEST_MARK,OUT,GREETING",
                 "fleetlink.agent.exec.max-output-bytes", String.valueOf(OUTPUT_CAP),
                 "fleetlink.agent.exec.max-timeout", "20s",
                 "fleetlink.agent.process.default-grace", "1s",

@@ -196,7 +196,7 @@ class ProcessStopTest {
         assertThatThrownBy(() -> stopper.killUserProcesses(root, Duration.ofSeconds(1), true))
                 .isInstanceOfSatisfying(AgentException.class, e -> {
                     assertThat(e.code()).isEqualTo(403);
-                    assertThat(e.getMessage()).contains("fleetlink.agent.ssh.min-uid");
+                    assertThat(e.getMessage()).contains("fleetlink.agent.tenant-uid-min");
                 });
     }
 }

@@ -235,7 +235,7 @@ class SshResetTest {
         try {
             http().body(reset("root", List.of(TestSshd.publicKey(keyA))))
                     .when().post("/api/v1/ssh/reset")
-                    .then().statusCode(403).body("message", containsString("below fleetlink.agent.ssh.min-uid=1000"));
+                    .then().statusCode(403).body("message", containsString("outside fleetlink.agent.tenant-uid-min=1000"));
             http().body(reset(system.name(), List.of(TestSshd.publicKey(keyA))))
                     .when().post("/api/v1/ssh/reset")
                     .then().statusCode(403).body("message", containsString("uid " + system.uid()));

@@ -24,6 +24,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.CappedOutput;
+import io.fleetlink.agent.os.ExecCgroups;
 import io.fleetlink.agent.os.Executables;
 import io.fleetlink.agent.os.ProcFs;
 import io.fleetlink.agent.os.Signals;
@@ -34,12 +35,14 @@ import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
 
 /**
- * ExecuteCommand on the machine: checks the request against the allowlist and the input rules, then
- * runs the program without a shell in a new session (its own process group), optionally as a tenant,
- * with a clean environment, capped output and a hard timeout that SIGKILLs the whole group. Nothing
- * the command started in its group outlives the call. A {@code timeout_seconds} above the cap is
- * refused (400), not silently shortened: the caller learns its command could not have finished.
- * Blocking.
+ * ExecuteCommand on the machine: checks the request against the allowlists and the input rules, then
+ * runs the program's checked real file (never the caller's spelling) without a shell, in its own
+ * cgroup where cgroup v2 is usable and in a new session (its own process group) always, optionally as
+ * a tenant, with a clean environment, capped output and a hard timeout. When the call ends everything
+ * in the cgroup is killed with {@code cgroup.kill}, daemons that left the session included; without
+ * a cgroup the process group is SIGKILLed, which such a daemon escapes. A {@code timeout_seconds}
+ * above the cap is refused (400), not silently shortened: the caller learns its command could not
+ * have finished. Blocking.
  */
 @ApplicationScoped
 public class CommandRunner {
@@ -49,19 +52,33 @@ public class CommandRunner {
     /** Linux refuses a single argument or environment string longer than this (MAX_ARG_STRLEN). */
     private static final int MAX_ARG_BYTES = 128 * 1024;
 
+    /**
+     * The most bytes argv and environment may take together in one {@code execve}: the kernel counts
+     * each string with its NUL plus one pointer, against a quarter of the stack limit ({@code getconf
+     * ARG_MAX}), 2 MiB under the usual 8 MiB stack. A constant, not a lookup: an agent started with a
+     * smaller stack still gets a 400 because the kernel's E2BIG is mapped to one too.
+     */
+    private static final long ARG_MAX_BYTES = 2L * 1024 * 1024;
+
+    /** Room kept inside {@link #ARG_MAX_BYTES} for the wrapper's script, cgroup path and the file name. */
+    private static final int WRAPPER_ROOM = 4096;
+
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+    /** Variables the agent sets for the account the command runs as; never the caller's to choose. */
+    private static final Set<String> AGENT_ENV = Set.of("PATH", "HOME", "USER", "LOGNAME");
+
     /**
-     * Variables a caller may not set: they make a program load or run other code than the one the
-     * allowlist names (the dynamic loader, glibc's own secure-mode list, shell start-up hooks,
-     * interpreter paths), or they are the agent's to set for the target account.
+     * Variables whose value names a file that libc or curses opens (locale, zoneinfo, terminfo): it must
+     * stay a name inside the system's own directories, so a tenant's file is never parsed by root.
      */
-    private static final Set<String> RESERVED_ENV = Set.of("PATH", "HOME", "USER", "LOGNAME", "IFS", "ENV",
-            "BASH_ENV", "SHELLOPTS", "BASHOPTS", "PS4", "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN",
-            "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZDIR",
-            "PERL5LIB", "PERL5OPT", "PERLLIB", "RUBYLIB", "RUBYOPT", "NODE_OPTIONS", "NODE_PATH",
-            "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
-    private static final List<String> RESERVED_ENV_PREFIXES = List.of("LD_", "BASH_FUNC_", "PYTHON");
+    private static final Pattern FILE_NAMING_ENV = Pattern.compile("LANG|LANGUAGE|LC_[A-Z_]+|TZ|TERM");
+
+    /**
+     * Joins the cgroup given as $1 (its cgroup.procs), then becomes the rest of its arguments. The
+     * script is a constant: every path is an argument, none is spliced into the text.
+     */
+    private static final String JOIN_CGROUP = "echo $$ > \"$1\" || exit 125; shift; exec \"$@\"";
 
     private static final String ROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final String USER_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -69,8 +86,8 @@ public class CommandRunner {
     /** How long the group may take to die after SIGKILL and its pipes to close. */
     private static final Duration AFTER_KILL_WAIT = Duration.ofSeconds(5);
 
-    /** Room left inside the operation timeout for killing the group and collecting the output. */
-    private static final Duration CLEANUP_BUDGET = AFTER_KILL_WAIT.multipliedBy(2).plusSeconds(1);
+    /** Room left inside the operation timeout for killing the group or cgroup and collecting the output. */
+    private static final Duration CLEANUP_BUDGET = AFTER_KILL_WAIT.multipliedBy(3).plusSeconds(1);
 
     /** A checked request: everything a spawn needs, nothing started yet. */
     private record Launch(Path program, List<String> argv, Map<String, String> env, Path workingDir, Duration timeout) {
@@ -80,17 +97,19 @@ public class CommandRunner {
     private final Users users;
     private final ProcFs procFs;
     private final Signals signals;
+    private final ExecCgroups cgroups;
     private final ExecutorService drainers = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "fleetlink-exec-output");
         thread.setDaemon(true);
         return thread;
     });
 
-    public CommandRunner(AgentConfig config, Users users, ProcFs procFs, Signals signals) {
+    public CommandRunner(AgentConfig config, Users users, ProcFs procFs, Signals signals, ExecCgroups cgroups) {
         this.config = config;
         this.users = users;
         this.procFs = procFs;
         this.signals = signals;
+        this.cgroups = cgroups;
     }
 
     @PreDestroy
@@ -108,10 +127,10 @@ public class CommandRunner {
         for (int i = 0; i < command.size(); i++) {
             requireArgument("command[" + i + "]", command.get(i));
         }
-        Map<String, String> extraEnv = checkEnv(request.env());
+        Map<String, String> extraEnv = checkEnv(request.env(), config.exec().allowedEnv());
         Duration timeout = timeout(request.timeoutSeconds());
         Optional<Path> requestedDir = request.workingDir() == null ? Optional.empty() : Optional.of(checkDirectory(request.workingDir()));
-        Path program = allowedProgram(command.get(0));
+        Executables.Trusted program = allowedProgram(command.get(0));
         Optional<UserAccount> account = Optional.ofNullable(request.user()).map(users::requireTenant);
 
         List<String> argv = new ArrayList<>(List.of(helper("setsid"), "--"));
@@ -119,7 +138,8 @@ public class CommandRunner {
             argv.addAll(List.of(helper("setpriv"), "--reuid=" + account.get().uid(), "--regid=" + account.get().gid(),
                     "--init-groups", "--"));
         }
-        argv.add(program.toString());
+        // The checked file, not the caller's spelling: nothing on its path can change before the exec.
+        argv.add(program.execPath().toString());
         argv.addAll(command.subList(1, command.size()));
 
         Map<String, String> env = new LinkedHashMap<>();
@@ -134,12 +154,50 @@ public class CommandRunner {
                 .map(UserAccount::home)
                 .filter(Files::isDirectory)
                 .orElse(Path.of("/")));
-        return new Launch(program, argv, env, workingDir, timeout);
+        requireArgMax(argv, env);
+        return new Launch(program.execPath(), argv, env, workingDir, timeout);
+    }
+
+    /** 400 when argv and environment together would not fit one {@code execve}. */
+    private static void requireArgMax(List<String> argv, Map<String, String> env) {
+        long bytes = WRAPPER_ROOM;
+        for (String arg : argv) {
+            bytes += arg.getBytes(StandardCharsets.UTF_8).length + 1 + Long.BYTES;
+        }
+        for (Map.Entry<String, String> variable : env.entrySet()) {
+            bytes += (variable.getKey() + "=" + variable.getValue()).getBytes(StandardCharsets.UTF_8).length + 1 + Long.BYTES;
+        }
+        if (bytes > ARG_MAX_BYTES) {
+            throw AgentException.badRequest("command", "arguments and environment together take about " + bytes
+                    + " bytes, more than the kernel's limit of " + ARG_MAX_BYTES + " (ARG_MAX)");
+        }
     }
 
     private ExecuteCommandResponse execute(Launch launch) {
         long started = System.nanoTime();
-        ProcessBuilder builder = new ProcessBuilder(launch.argv())
+        Optional<ExecCgroups.Cgroup> cgroup = cgroups.create();
+        List<String> argv = launch.argv();
+        if (cgroup.isPresent()) {
+            // The wrapper moves itself into the cgroup before it becomes the command, so every process
+            // the command ever starts is born inside it.
+            argv = new ArrayList<>(List.of(helper("sh"), "-c", JOIN_CGROUP, "fleetlink-exec", cgroup.get().procs().toString()));
+            argv.addAll(launch.argv());
+        }
+        try {
+            return execute(launch, argv, cgroup, started);
+        } finally {
+            if (cgroup.isPresent()) {
+                try {
+                    cgroup.get().killAndRemove(AFTER_KILL_WAIT);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private ExecuteCommandResponse execute(Launch launch, List<String> argv, Optional<ExecCgroups.Cgroup> cgroup, long started) {
+        ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(launch.workingDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // Start from nothing: the agent's own environment may hold its token.
@@ -149,6 +207,10 @@ public class CommandRunner {
         try {
             process = builder.start();
         } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("error=7,")) { // E2BIG: a smaller stack limit than assumed
+                throw AgentException.badRequest("command", "arguments and environment together exceed the kernel's limit "
+                        + "(ARG_MAX, a quarter of the agent's stack limit)");
+            }
             throw AgentException.internal("cannot start " + launch.program() + ": " + e.getMessage(), e);
         }
         // setsid made the child the leader of a new session and process group, so its pid is the group id.
@@ -161,17 +223,17 @@ public class CommandRunner {
         try {
             timedOut = !process.waitFor(launch.timeout().toNanos(), TimeUnit.NANOSECONDS);
             if (timedOut) {
-                killGroup(group);
+                stop(group, cgroup);
                 process.waitFor(AFTER_KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } else {
                 // The leader exited; a background child may still hold stdout open until the deadline.
                 timedOut = !stdout.awaitEnd(untilDeadline(deadline)) || !stderr.awaitEnd(untilDeadline(deadline));
             }
-            killGroup(group);
+            stop(group, cgroup);
             stdout.awaitEnd(AFTER_KILL_WAIT);
             stderr.awaitEnd(AFTER_KILL_WAIT);
         } catch (InterruptedException e) {
-            killGroup(group);
+            stop(group, cgroup);
             Thread.currentThread().interrupt();
             throw AgentException.internal("interrupted while running " + launch.program(), e);
         }
@@ -179,6 +241,12 @@ public class CommandRunner {
         int exitCode = timedOut || process.isAlive() ? -1 : process.exitValue();
         return new ExecuteCommandResponse(exitCode, stdout.text(), stderr.text(), stdout.truncated(), stderr.truncated(),
                 timedOut, durationMs);
+    }
+
+    /** SIGKILLs everything in the command's cgroup, and what is left of its group. */
+    private void stop(int group, Optional<ExecCgroups.Cgroup> cgroup) {
+        cgroup.ifPresent(ExecCgroups.Cgroup::kill);
+        killGroup(group);
     }
 
     /** SIGKILLs what is left of the command's group, if anything: its leader may already be reaped. */
@@ -193,13 +261,16 @@ public class CommandRunner {
     }
 
     /**
-     * The file {@code command[0]} names, if the allowlist has it. Names are looked up on the agent's
-     * PATH, and so are the allowlist's; two paths name the same program when they are equal, or when
-     * they are one file under the same name ({@code /bin/sh} and {@code /usr/bin/sh} on a merged-/usr
-     * system). The name must match too, because a multi-call binary (busybox) acts by the name it is
-     * called with.
+     * The checked file {@code command[0]} names, if the allowlist has it. Names are looked up on the
+     * agent's PATH, and so are the allowlist's. The request and an allowlist entry name the same
+     * program when both resolve to one real file and they are the same path or carry the same name
+     * ({@code /bin/sh} and {@code /usr/bin/sh} on a merged-/usr system): a multi-call binary (busybox)
+     * acts by the name it is called with, so {@code /bin/ls} on the list does not allow {@code /bin/rm}.
+     * The program must be {@link Executables#trusted trusted}: owned by root and writable only by root,
+     * with every directory and link on the way, or a tenant could swap it between this check and the
+     * exec.
      */
-    private Path allowedProgram(String requested) {
+    private Executables.Trusted allowedProgram(String requested) {
         if (requested.isBlank()) {
             throw AgentException.badRequest("command[0]", "must name a program");
         }
@@ -210,32 +281,38 @@ public class CommandRunner {
             throw AgentException.badRequest("command[0]", "must be an absolute path or a program name looked up on the "
                     + "agent's PATH; relative paths such as ./" + Path.of(requested).getFileName() + " are refused");
         }
-        Path program = Executables.find(requested)
+        Path found = Executables.find(requested)
                 .orElseThrow(() -> AgentException.badRequest("command[0]", requested.startsWith("/")
                         ? "'" + requested + "' is not an executable file on this machine"
                         : "no executable '" + requested + "' on the agent's PATH"));
+        String named = "command[0]: '" + requested + "'" + (requested.equals(found.toString()) ? "" : " (" + found + ")");
+        Executables.Trusted program;
+        try {
+            program = Executables.trusted(found);
+        } catch (Executables.UntrustedException e) {
+            throw AgentException.forbidden(named + " is refused: " + e.getMessage() + "; a program the agent runs, every "
+                    + "directory on the way to it and every link in between must be owned by root and writable only by root");
+        }
         Set<String> allowed = config.exec().allowedCommands().orElse(Set.of());
         for (String entry : allowed) {
             Optional<Path> allowedPath = Executables.find(entry.strip());
-            if (allowedPath.isPresent() && sameProgram(program, allowedPath.get())) {
+            if (allowedPath.isPresent() && sameProgram(found, program, allowedPath.get())) {
                 return program;
             }
         }
-        throw AgentException.forbidden("command[0]: '" + requested + "'"
-                + (requested.equals(program.toString()) ? "" : " (" + program + ")")
-                + (allowed.isEmpty()
-                        ? " is not allowed: fleetlink.agent.exec.allowed-commands is empty"
-                        : " is not in fleetlink.agent.exec.allowed-commands"));
+        throw AgentException.forbidden(named + (allowed.isEmpty()
+                ? " is not allowed: fleetlink.agent.exec.allowed-commands is empty"
+                : " is not in fleetlink.agent.exec.allowed-commands"));
     }
 
-    private static boolean sameProgram(Path requested, Path allowed) {
-        if (requested.equals(allowed)) {
-            return true;
+    private static boolean sameProgram(Path requested, Executables.Trusted program, Path allowed) {
+        if (!requested.equals(allowed) && !requested.getFileName().equals(allowed.getFileName())) {
+            return false;
         }
         try {
-            return requested.getFileName().equals(allowed.getFileName()) && Files.isSameFile(requested, allowed);
-        } catch (IOException e) {
-            return false;
+            return Executables.trusted(allowed).realPath().equals(program.realPath());
+        } catch (Executables.UntrustedException e) {
+            return false; // an allowlist entry root could not run safely allows nothing
         }
     }
 
@@ -251,7 +328,11 @@ public class CommandRunner {
         }
     }
 
-    private static Map<String, String> checkEnv(Map<String, String> env) {
+    /**
+     * The caller's variables, each of them named in {@code fleetlink.agent.exec.allowed-env} (an
+     * allowlist: a blocklist of variables that make programs load code is never complete).
+     */
+    private static Map<String, String> checkEnv(Map<String, String> env, Set<String> allowed) {
         if (env == null) {
             return Map.of();
         }
@@ -262,11 +343,19 @@ public class CommandRunner {
             if (!ENV_KEY.matcher(key).matches()) {
                 throw AgentException.badRequest(field, "variable names must match [A-Za-z_][A-Za-z0-9_]*");
             }
-            if (RESERVED_ENV.contains(key) || RESERVED_ENV_PREFIXES.stream().anyMatch(key::startsWith)) {
-                throw AgentException.badRequest(field, "may not be set: it could make the program run other code, "
-                        + "or it is set by the agent for the account the command runs as");
+            if (AGENT_ENV.contains(key)) {
+                throw AgentException.badRequest(field, "may not be set: the agent sets it for the account the command runs as");
             }
-            requireArgument(field, entry.getValue());
+            if (!allowed.contains(key)) {
+                throw AgentException.badRequest(field, "may not be set: it is not in fleetlink.agent.exec.allowed-env");
+            }
+            String value = entry.getValue();
+            requireArgument(field, value);
+            String name = value.startsWith(":") ? value.substring(1) : value;
+            if (FILE_NAMING_ENV.matcher(key).matches() && (name.startsWith("/") || name.contains(".."))) {
+                throw AgentException.badRequest(field, "must be a name inside the system's own locale, zoneinfo or "
+                        + "terminfo directories: no leading '/', no '..'");
+            }
         }
         return env;
     }
@@ -306,10 +395,15 @@ public class CommandRunner {
         return dir.normalize();
     }
 
+    /** A helper the agent runs as root (sh, setsid, setpriv): found on its PATH and checked like a command. */
     private static String helper(String name) {
-        return Executables.find(name)
-                .map(Path::toString)
-                .orElseThrow(() -> AgentException.internal(name + " (util-linux) is not installed on this machine; "
-                        + "it is needed to run commands in their own process group and as another user", null));
+        Path found = Executables.find(name)
+                .orElseThrow(() -> AgentException.internal(name + " is not installed on this machine; it is needed to run "
+                        + "commands in their own cgroup or process group and as another user", null));
+        try {
+            return Executables.trusted(found).execPath().toString();
+        } catch (Executables.UntrustedException e) {
+            throw AgentException.internal("the helper " + found + " is not safe to run as root: " + e.getMessage(), null);
+        }
     }
 }

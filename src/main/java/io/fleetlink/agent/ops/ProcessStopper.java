@@ -17,6 +17,7 @@ import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.ProcFs;
 import io.fleetlink.agent.os.ProcessInfo;
 import io.fleetlink.agent.os.Signals;
+import io.fleetlink.agent.os.TenantRange;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.StopProcessRequest;
@@ -72,15 +73,11 @@ public class ProcessStopper {
      * Ends every process of {@code user} (SIGTERM, SIGKILL after {@code grace}) and returns their pids;
      * on a dry run only lists them. Used by the cleanup's process step. Blocking.
      *
-     * @throws AgentException 403 for an account below {@code fleetlink.agent.ssh.min-uid}; 500 when a
+     * @throws AgentException 403 for an account outside the {@link TenantRange}; 500 when a
      *         process survives SIGKILL
      */
     public List<Integer> killUserProcesses(UserAccount user, Duration grace, boolean dryRun) {
-        int floor = config.ssh().minUid();
-        if (user.uid() < floor || user.uid() == 0) {
-            throw AgentException.forbidden("user: '" + user.name() + "' has uid " + user.uid()
-                    + ", below fleetlink.agent.ssh.min-uid=" + floor + "; system accounts' processes are never killed");
-        }
+        TenantRange.of(config).require(user);
         Targets owned = known -> procFs.list().stream()
                 .filter(p -> p.uid() == user.uid() && !p.exited() && signals.signallable(p))
                 .toList();

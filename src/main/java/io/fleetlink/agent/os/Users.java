@@ -5,15 +5,19 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.config.AgentConfig;
+import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.protocol.Names;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Looks accounts up through the name service ({@code getent passwd}), so LDAP/SSSD users on a GPU
- * fleet resolve like local ones, and enforces the agent's floor: no operation touches an account
- * below {@code fleetlink.agent.ssh.min-uid} (root, system daemons).
+ * fleet resolve like local ones, and enforces the {@link TenantRange}: no operation touches an account
+ * outside {@code fleetlink.agent.tenant-uid-min} .. {@code tenant-uid-max} (root, system daemons,
+ * {@code nobody}).
  */
 @ApplicationScoped
 public class Users {
@@ -22,10 +26,40 @@ public class Users {
 
     private final HostCommands commands;
     private final AgentConfig config;
+    private final FleetlinkConfig fleetlink;
 
-    public Users(HostCommands commands, AgentConfig config) {
+    public Users(HostCommands commands, AgentConfig config, FleetlinkConfig fleetlink) {
         this.commands = commands;
         this.config = config;
+        this.fleetlink = fleetlink;
+    }
+
+    /**
+     * Stops an agent whose tenant range is wrong, or that still sets the removed {@code ssh.min-uid}:
+     * ignoring it would silently widen or narrow who the agent may touch, and aliasing it would keep
+     * two names for one rule, so the operator is told which keys to set instead.
+     */
+    void checkSettings(@Observes StartupEvent event) {
+        if (!fleetlink.role().runsAgent()) {
+            return;
+        }
+        checkTenantSettings(config);
+    }
+
+    static void checkTenantSettings(AgentConfig config) {
+        if (config.ssh().minUid().isPresent()) {
+            throw new IllegalStateException("fleetlink.agent.ssh.min-uid was removed: set fleetlink.agent.tenant-uid-min "
+                    + "(default 1000) and fleetlink.agent.tenant-uid-max (default 60000) instead, and remove ssh.min-uid");
+        }
+        if (config.tenantUidMin() > config.tenantUidMax()) {
+            throw new IllegalStateException("fleetlink.agent.tenant-uid-min=" + config.tenantUidMin()
+                    + " is above fleetlink.agent.tenant-uid-max=" + config.tenantUidMax() + ": no account could be a tenant");
+        }
+    }
+
+    /** The uid range of tenant accounts. */
+    public TenantRange tenants() {
+        return TenantRange.of(config);
     }
 
     /** The account, or empty when the name service does not know it. Blocking. */
@@ -51,15 +85,11 @@ public class Users {
     /**
      * The account of a user an operation may touch.
      *
-     * @throws AgentException 404 for an unknown user, 403 for one below the uid floor
+     * @throws AgentException 404 for an unknown user, 403 for one outside the tenant uid range
      */
     public UserAccount requireTenant(String name) {
         UserAccount account = find(name).orElseThrow(() -> AgentException.notFound("user: no such user '" + name + "' on this machine"));
-        int floor = config.ssh().minUid();
-        if (account.uid() < floor) {
-            throw AgentException.forbidden("user: '" + name + "' has uid " + account.uid()
-                    + ", below fleetlink.agent.ssh.min-uid=" + floor + "; system accounts are never touched");
-        }
+        tenants().require(account);
         return account;
     }
 
