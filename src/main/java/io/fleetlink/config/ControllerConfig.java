@@ -125,8 +125,6 @@ public interface ControllerConfig {
         java.util.OptionalInt grpcPort();
     }
 
-    String POSITIVE_DURATION = "must be a positive duration such as 30s (a bare number means seconds)";
-
     /** Who may call the controller's own REST API. */
     Auth auth();
 
@@ -166,22 +164,22 @@ public interface ControllerConfig {
 
         /** How long one callback POST may take. */
         @WithDefault("10s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration timeout();
 
         /** How often the sender looks for events that are due. */
         @WithDefault("1s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration pollInterval();
 
         /** First retry delay after a failed delivery; doubles per attempt, with full jitter. */
         @WithDefault("1s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration initialBackoff();
 
         /** Longest delay between two delivery attempts of one event. */
         @WithDefault("5m")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration maxBackoff();
 
         /** Events sent per poll. */
@@ -194,7 +192,7 @@ public interface ControllerConfig {
     interface Health {
         /** How often every registered host is pinged. */
         @WithDefault("30s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration interval();
 
         /** Consecutive failed pings before a host is marked OFFLINE (one success marks it ONLINE). */
@@ -223,7 +221,7 @@ public interface ControllerConfig {
 
         /** How often PENDING operations and RUNNING ones with an expired lease are looked for. */
         @WithDefault("15s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration resumeInterval();
 
         /** Operations resumed per look. */
@@ -233,12 +231,12 @@ public interface ControllerConfig {
 
         /** First delay before a failed task stop is retried in the background; doubles per attempt. */
         @WithDefault("5s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration retryInitialBackoff();
 
         /** Longest delay between two background retries of a task stop. */
         @WithDefault("5m")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration retryMaxBackoff();
     }
 }
