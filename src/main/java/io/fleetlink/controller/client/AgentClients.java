@@ -152,8 +152,11 @@ public class AgentClients {
         });
     }
 
-    /** The bare client for {@code host}, without retries or breaker; for tests and diagnostics. */
-    public AgentClient forHost(HostAddress host) {
+    /**
+     * The cached client for {@code host}, without deadline, retries or breaker. Package-private so
+     * production code cannot bypass the guard; the contract tests use it to check the per-host cache.
+     */
+    AgentClient forHost(HostAddress host) {
         return entry(host).client;
     }
 
