@@ -69,8 +69,7 @@ final class CallPolicy {
         }
         if (operation == AgentRpc.COMMAND_EXEC) {
             return failure instanceof AgentUnreachableException unreachable
-                    && !unreachable.breakerOpen()
-                    && unreachable.getMessage().contains("cannot connect");
+                    && unreachable.reason() == AgentUnreachableException.Reason.CONNECT_FAILED;
         }
         return true;
     }
