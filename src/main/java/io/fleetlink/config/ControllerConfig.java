@@ -33,7 +33,9 @@ public interface ControllerConfig {
     Optional<Path> agentTokenFile();
 
     /**
-     * Hosts known from configuration, by host id; used only until hosts are registered in the store.
+     * Hosts known from configuration, by host id; agent calls to a host id that is not registered in the
+     * store resolve here. A registered host of the same id takes precedence. The reachability sweep
+     * covers registered hosts only.
      */
     Map<String, StaticHost> hosts();
 
@@ -51,7 +53,10 @@ public interface ControllerConfig {
     @DurationMin(millis = 0)
     Duration execTimeoutMargin();
 
-    /** Retries of failed agent calls (only unreachable, timeout and 5xx; never 4xx). */
+    /**
+     * Retries of failed agent calls: unreachable (not an open breaker), timeout and 5xx, never 4xx; a
+     * command exec only when no connection could be made.
+     */
     Retry retry();
 
     /** The circuit breaker each host gets. */
@@ -79,7 +84,7 @@ public interface ControllerConfig {
         @Max(10)
         int maxAttempts();
 
-        /** Cap of the first backoff; the cap doubles each attempt (full jitter: a random wait below the cap). */
+        /** Cap of the first backoff; the cap doubles each attempt (full jitter: a random wait up to the cap). */
         @WithDefault("200ms")
         @DurationMin(millis = 1)
         Duration initialBackoff();
@@ -172,12 +177,12 @@ public interface ControllerConfig {
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration pollInterval();
 
-        /** First retry delay after a failed delivery; doubles per attempt, with full jitter. */
+        /** Cap of the first retry delay after a failed delivery; the cap doubles per attempt (full jitter: a random wait up to the cap). */
         @WithDefault("1s")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration initialBackoff();
 
-        /** Longest delay between two delivery attempts of one event. */
+        /** Largest cap of the delay between two delivery attempts of one event. */
         @WithDefault("5m")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration maxBackoff();
@@ -212,8 +217,9 @@ public interface ControllerConfig {
         Optional<String> replicaId();
 
         /**
-         * How long a replica owns an operation it claimed; renewed before every step. An operation whose
-         * lease expired (its replica died) is resumed by another replica or after a restart.
+         * How long a replica owns an operation it claimed; while the operation runs, the replica renews the
+         * lease every {@code resume-interval}, so keep it well above that. An operation whose lease expired
+         * (its replica died) is resumed by another replica or after a restart.
          */
         @WithDefault("2m")
         @DurationMin(seconds = 1, message = "must be at least 1s")
@@ -229,12 +235,12 @@ public interface ControllerConfig {
         @Min(1)
         int resumeBatch();
 
-        /** First delay before a failed task stop is retried in the background; doubles per attempt. */
+        /** Cap of the first delay before a failed task stop is retried in the background; the cap doubles per attempt (full jitter). */
         @WithDefault("5s")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration retryInitialBackoff();
 
-        /** Longest delay between two background retries of a task stop. */
+        /** Largest cap of the delay between two background retries of a task stop. */
         @WithDefault("5m")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration retryMaxBackoff();
