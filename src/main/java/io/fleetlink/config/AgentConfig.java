@@ -20,8 +20,6 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "fleetlink.agent")
 public interface AgentConfig {
 
-    String POSITIVE_DURATION = "must be a positive duration such as 30s (a bare number means seconds)";
-
     /** The host id this agent reports; defaults to the machine's host name. */
     Optional<String> hostId();
 
@@ -60,7 +58,7 @@ public interface AgentConfig {
      * 504; bounds work that has no timeout of its own (a hung mount, a stuck Docker engine).
      */
     @WithDefault("5m")
-    @DurationMin(millis = 1, message = POSITIVE_DURATION)
+    @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
     Duration operationTimeout();
 
     /**
@@ -116,12 +114,12 @@ public interface AgentConfig {
 
         /** Grace period between the first signal and SIGKILL when the request names none. */
         @WithDefault("10s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration defaultGrace();
 
         /** Longest grace period a request may ask for. */
         @WithDefault("5m")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration maxGrace();
     }
 
@@ -174,7 +172,7 @@ public interface AgentConfig {
 
         /** Grace period between SIGTERM and SIGKILL for the process step. */
         @WithDefault("5s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration processGrace();
     }
 
@@ -194,7 +192,7 @@ public interface AgentConfig {
 
         /** Longest a mount or unmount may take before it is reported as failed. */
         @WithDefault("60s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration timeout();
     }
 
@@ -225,7 +223,7 @@ public interface AgentConfig {
 
         /** Cap on a request's {@code timeout_seconds}. */
         @WithDefault("10m")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration maxTimeout();
 
         /** Bytes of stdout and of stderr kept per command; the rest is dropped and flagged. */
@@ -241,14 +239,14 @@ public interface AgentConfig {
 
         /** How long nvidia-smi may take. */
         @WithDefault("10s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration timeout();
     }
 
     interface Idempotency {
         /** How long a request id's first reply is replayed. */
         @WithDefault("24h")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration ttl();
 
         /** Most request ids remembered; the oldest are forgotten first. */

@@ -56,7 +56,7 @@ public interface AgentLinkConfig {
      * {@code fleetlink.controller.timeouts.<operation>}.
      */
     @WithDefault("30s")
-    @DurationMin(millis = 1, message = "must be a positive duration such as 30s (a bare number means seconds)")
+    @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
     Duration timeout();
 
     /** Connect to agents with TLS. */

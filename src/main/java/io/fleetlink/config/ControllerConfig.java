@@ -33,7 +33,9 @@ public interface ControllerConfig {
     Optional<Path> agentTokenFile();
 
     /**
-     * Hosts known from configuration, by host id; used only until hosts are registered in the store.
+     * Hosts known from configuration, by host id; agent calls to a host id that is not registered in the
+     * store resolve here. A registered host of the same id takes precedence. The reachability sweep
+     * covers registered hosts only.
      */
     Map<String, StaticHost> hosts();
 
@@ -51,7 +53,10 @@ public interface ControllerConfig {
     @DurationMin(millis = 0)
     Duration execTimeoutMargin();
 
-    /** Retries of failed agent calls (only unreachable, timeout and 5xx; never 4xx). */
+    /**
+     * Retries of failed agent calls: unreachable (not an open breaker), timeout and 5xx, never 4xx; a
+     * command exec only when no connection could be made.
+     */
     Retry retry();
 
     /** The circuit breaker each host gets. */
@@ -79,7 +84,7 @@ public interface ControllerConfig {
         @Max(10)
         int maxAttempts();
 
-        /** Cap of the first backoff; the cap doubles each attempt (full jitter: a random wait below the cap). */
+        /** Cap of the first backoff; the cap doubles each attempt (full jitter: a random wait up to the cap). */
         @WithDefault("200ms")
         @DurationMin(millis = 1)
         Duration initialBackoff();
@@ -125,8 +130,6 @@ public interface ControllerConfig {
         java.util.OptionalInt grpcPort();
     }
 
-    String POSITIVE_DURATION = "must be a positive duration such as 30s (a bare number means seconds)";
-
     /** Who may call the controller's own REST API. */
     Auth auth();
 
@@ -166,22 +169,22 @@ public interface ControllerConfig {
 
         /** How long one callback POST may take. */
         @WithDefault("10s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration timeout();
 
         /** How often the sender looks for events that are due. */
         @WithDefault("1s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration pollInterval();
 
-        /** First retry delay after a failed delivery; doubles per attempt, with full jitter. */
+        /** Cap of the first retry delay after a failed delivery; the cap doubles per attempt (full jitter: a random wait up to the cap). */
         @WithDefault("1s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration initialBackoff();
 
-        /** Longest delay between two delivery attempts of one event. */
+        /** Largest cap of the delay between two delivery attempts of one event. */
         @WithDefault("5m")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration maxBackoff();
 
         /** Events sent per poll. */
@@ -194,7 +197,7 @@ public interface ControllerConfig {
     interface Health {
         /** How often every registered host is pinged. */
         @WithDefault("30s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration interval();
 
         /** Consecutive failed pings before a host is marked OFFLINE (one success marks it ONLINE). */
@@ -214,8 +217,9 @@ public interface ControllerConfig {
         Optional<String> replicaId();
 
         /**
-         * How long a replica owns an operation it claimed; renewed before every step. An operation whose
-         * lease expired (its replica died) is resumed by another replica or after a restart.
+         * How long a replica owns an operation it claimed; while the operation runs, the replica renews the
+         * lease every {@code resume-interval}, so keep it well above that. An operation whose lease expired
+         * (its replica died) is resumed by another replica or after a restart.
          */
         @WithDefault("2m")
         @DurationMin(seconds = 1, message = "must be at least 1s")
@@ -223,7 +227,7 @@ public interface ControllerConfig {
 
         /** How often PENDING operations and RUNNING ones with an expired lease are looked for. */
         @WithDefault("15s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration resumeInterval();
 
         /** Operations resumed per look. */
@@ -231,14 +235,14 @@ public interface ControllerConfig {
         @Min(1)
         int resumeBatch();
 
-        /** First delay before a failed task stop is retried in the background; doubles per attempt. */
+        /** Cap of the first delay before a failed task stop is retried in the background; the cap doubles per attempt (full jitter). */
         @WithDefault("5s")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration retryInitialBackoff();
 
-        /** Longest delay between two background retries of a task stop. */
+        /** Largest cap of the delay between two background retries of a task stop. */
         @WithDefault("5m")
-        @DurationMin(millis = 1, message = POSITIVE_DURATION)
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration retryMaxBackoff();
     }
 }

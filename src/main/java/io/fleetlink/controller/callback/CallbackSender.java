@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.ControllerConfig;
+import io.fleetlink.controller.client.Backoff;
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
 import io.fleetlink.security.Secrets;
@@ -33,6 +34,7 @@ public class CallbackSender {
     private final CallbackMetrics metrics;
     private final Optional<String> token;
     private final HttpClient http;
+    private final Backoff backoff;
 
     public CallbackSender(Store store, OutboxRepository outbox, ControllerConfig config,
             CallbackMetrics metrics) {
@@ -45,6 +47,7 @@ public class CallbackSender {
                 .connectTimeout(this.config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.backoff = new Backoff(this.config.initialBackoff(), this.config.maxBackoff());
     }
 
     /** Sends every due event once; the item is how many were delivered. Never fails for a bad receiver. */
@@ -87,18 +90,10 @@ public class CallbackSender {
     }
 
     private Uni<Void> retryLater(OutboxRepository.Pending event, String error) {
-        Duration delay = backoff(event.attempts() + 1);
+        Duration delay = backoff.delay(event.attempts() + 1, ThreadLocalRandom.current());
         Log.warnf("Callback %s (%s) not delivered, attempt %d: %s; next attempt in %d ms", event.eventId(), event.type(),
                 event.attempts() + 1, error, delay.toMillis());
         return outbox.failed(store.pool(), event.eventId(), error, Sql.now().plus(delay));
-    }
-
-    /** Exponential backoff with full jitter, capped at {@code max-backoff}. */
-    Duration backoff(int attempt) {
-        long cap = config.maxBackoff().toMillis();
-        long exponential = config.initialBackoff().toMillis() << Math.min(attempt - 1, 20);
-        long ceiling = Math.max(1, Math.min(cap, exponential));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling + 1));
     }
 
     private Uni<Void> refreshBacklog() {

@@ -87,8 +87,8 @@ public class AgentCalls {
     }
 
     /**
-     * Runs a command. Its deadline is the command's timeout plus a margin; it is retried only when
-     * the connection was refused, since a command is not idempotent once it ran.
+     * Runs a command. Its deadline is the command's timeout plus a margin; it is retried only when no
+     * connection could be made (refused, no route), since a command is not idempotent once it ran.
      */
     public Uni<ExecuteCommandResponse> executeCommand(String hostId, ExecuteCommandRequest request, String requestId) {
         return call(hostId, AgentRpc.COMMAND_EXEC, requestId(requestId), request.timeoutSeconds(),

@@ -139,7 +139,7 @@ public class AgentClients {
         return Uni.createFrom().deferred(() -> {
             if (!link.enabled()) {
                 return Uni.createFrom().failure(new AgentUnreachableException(host.hostId(), operation,
-                        "agent communication is disabled (agent.enabled=false)", null));
+                        AgentUnreachableException.Reason.DISABLED, "agent communication is disabled (agent.enabled=false)", null));
             }
             Host entry = entry(host);
             CallOptions options = CallOptions.of(policy.timeout(operation, execTimeoutSeconds), requestId);
@@ -152,8 +152,11 @@ public class AgentClients {
         });
     }
 
-    /** The bare client for {@code host}, without retries or breaker; for tests and diagnostics. */
-    public AgentClient forHost(HostAddress host) {
+    /**
+     * The cached client for {@code host}, without deadline, retries or breaker. Package-private so
+     * production code cannot bypass the guard; the contract tests use it to check the per-host cache.
+     */
+    AgentClient forHost(HostAddress host) {
         return entry(host).client;
     }
 
@@ -223,7 +226,7 @@ public class AgentClients {
                     + "calls fail fast until " + host.openedAt.plus(config.breaker().delay()) + ", then one trial call is let through");
         }
         if (failure instanceof BulkheadException) {
-            return new AgentUnreachableException(hostId, operation, "too many calls waiting (fleetlink.controller.max-concurrency, "
+            return new AgentUnreachableException(hostId, operation, AgentUnreachableException.Reason.SHED, "too many calls waiting (fleetlink.controller.max-concurrency, "
                     + "max-concurrency-per-host, max-queued); the controller sheds this one", failure);
         }
         return TransportFailures.classify(hostId, operation, failure, tls.trustStore().isPresent());

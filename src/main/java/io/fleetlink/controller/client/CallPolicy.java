@@ -21,8 +21,7 @@ final class CallPolicy {
     private final Map<AgentRpc, Duration> timeouts = new EnumMap<>(AgentRpc.class);
     private final Duration execMargin;
     private final int maxAttempts;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final Backoff backoff;
 
     CallPolicy(AgentLinkConfig link, ControllerConfig config) {
         for (AgentRpc operation : AgentRpc.values()) {
@@ -42,8 +41,7 @@ final class CallPolicy {
         });
         this.execMargin = config.execTimeoutMargin();
         this.maxAttempts = config.retry().maxAttempts();
-        this.initialBackoff = config.retry().initialBackoff();
-        this.maxBackoff = config.retry().maxBackoff();
+        this.backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
     }
 
     /** The deadline of one attempt; an exec waits for the command's own timeout plus a margin. */
@@ -71,17 +69,15 @@ final class CallPolicy {
         }
         if (operation == AgentRpc.COMMAND_EXEC) {
             return failure instanceof AgentUnreachableException unreachable
-                    && !unreachable.breakerOpen()
-                    && unreachable.getMessage().contains("cannot connect");
+                    && unreachable.reason() == AgentUnreachableException.Reason.CONNECT_FAILED;
         }
         return true;
     }
 
-    /** Full jitter: a uniform wait in [1 ms, min(max, initial * 2^(attempt-1))]. */
+    /** The wait before attempt {@code attempt + 1}: {@link Backoff} over {@code retry.initial-backoff} and {@code retry.max-backoff}. */
     Duration backoff(int attempt) {
-        long cap = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
-        cap = Math.max(1, Math.min(cap, maxBackoff.toMillis()));
+        Duration delay = backoff.delay(attempt, ThreadLocalRandom.current());
         // Mutiny timers refuse a zero delay, hence the 1 ms floor.
-        return Duration.ofMillis(1 + ThreadLocalRandom.current().nextLong(cap));
+        return delay.isZero() ? Duration.ofMillis(1) : delay;
     }
 }

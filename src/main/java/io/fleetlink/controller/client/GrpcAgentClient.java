@@ -141,7 +141,7 @@ final class GrpcAgentClient implements AgentClient {
         return switch (status.getCode()) {
             case UNAVAILABLE -> status.getCause() != null
                     ? TransportFailures.classify(host.hostId(), operation, status.getCause(), tls)
-                    : new AgentUnreachableException(host.hostId(), operation, "unavailable: " + description
+                    : new AgentUnreachableException(host.hostId(), operation, AgentUnreachableException.Reason.OTHER, "unavailable: " + description
                             + (!tls && description.contains("closed") ? "; if the agent serves TLS, set agent.tls-enabled=true" : ""), failure);
             case DEADLINE_EXCEEDED -> new AgentTimeoutException(host.hostId(), operation, "deadline exceeded: " + description, failure);
             case UNAUTHENTICATED -> new AgentUnauthorizedException(host.hostId(), operation, description);

@@ -3,8 +3,8 @@ package io.fleetlink.controller.client;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Resolves a host id to where its agent listens. The controller's host registry is the real one;
- * a configuration-backed directory serves until hosts are stored.
+ * Resolves a host id to where its agent listens, so the client layer needs no store; the host
+ * registry ({@code StoreHostDirectory}) implements it.
  */
 public interface HostDirectory {
 

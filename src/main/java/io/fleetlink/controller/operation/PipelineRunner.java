@@ -150,11 +150,6 @@ public class PipelineRunner {
                 .replaceWithVoid();
     }
 
-    /** Operations running in this replica now. */
-    public int runningCount() {
-        return running.size();
-    }
-
     public String replicaId() {
         return replica.id();
     }

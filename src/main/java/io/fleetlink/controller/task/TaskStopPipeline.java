@@ -10,6 +10,7 @@ import io.fleetlink.config.ControllerConfig;
 import io.fleetlink.controller.callback.CallbackEvent;
 import io.fleetlink.controller.callback.OutboxRepository;
 import io.fleetlink.controller.client.AgentCalls;
+import io.fleetlink.controller.client.Backoff;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationStatus;
@@ -25,8 +26,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Stops a task's processes through the agent: confirmed (or nothing was running) → STOPPED;
- * otherwise STOP_FAILED and the operation waits, PENDING, for a retry with exponential backoff, until
- * it succeeds or an operator cancels it.
+ * otherwise STOP_FAILED and the operation waits, PENDING, for a retry after a {@link Backoff} delay
+ * (exponential, full jitter), until it succeeds or an operator cancels it.
  */
 @ApplicationScoped
 public class TaskStopPipeline implements Pipeline {
@@ -37,7 +38,7 @@ public class TaskStopPipeline implements Pipeline {
     private final TaskRepository tasks;
     private final OutboxRepository outbox;
     private final ReplicaIdentity replica;
-    private final ControllerConfig.Pipeline config;
+    private final Backoff backoff;
 
     public TaskStopPipeline(Store store, AgentCalls agents, OperationRepository operations, TaskRepository tasks,
             OutboxRepository outbox, ReplicaIdentity replica, ControllerConfig config) {
@@ -47,7 +48,7 @@ public class TaskStopPipeline implements Pipeline {
         this.tasks = tasks;
         this.outbox = outbox;
         this.replica = replica;
-        this.config = config.pipeline();
+        this.backoff = new Backoff(config.pipeline().retryInitialBackoff(), config.pipeline().retryMaxBackoff());
     }
 
     @Override
@@ -81,7 +82,7 @@ public class TaskStopPipeline implements Pipeline {
         Instant now = Sql.now();
         String taskId = op.payload().taskId();
         String error = "stop failed: " + cause.getMessage();
-        Duration delay = backoff(op.attempts());
+        Duration delay = backoff.delay(op.attempts(), ThreadLocalRandom.current());
         Log.errorf("Task stop failed: task %s, host %s, operation %s, attempt %d: %s; retried in %d s "
                 + "(cancel with POST /api/v1/operations/%s/cancel)", taskId, op.hostId(), op.operationId(), op.attempts(),
                 cause.getMessage(), delay.toSeconds(), op.operationId());
@@ -93,13 +94,5 @@ public class TaskStopPipeline implements Pipeline {
                                 : outbox.add(tx, CallbackEvent.task(CallbackEvent.TASK_STOP_FAILED, taskId, op.hostId(),
                                         TaskStatus.STOP_FAILED.name(), error, now))))
                 .replaceWith(PipelineOutcome.retrying(cause));
-    }
-
-    /** Exponential from {@code retry-initial-backoff}, capped at {@code retry-max-backoff}, with full jitter. */
-    private Duration backoff(int attempt) {
-        long cap = config.retryMaxBackoff().toMillis();
-        long exponential = config.retryInitialBackoff().toMillis() << Math.min(Math.max(attempt - 1, 0), 20);
-        long ceiling = Math.max(1, Math.min(cap, exponential));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1));
     }
 }

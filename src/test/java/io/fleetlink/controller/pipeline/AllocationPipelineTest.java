@@ -1,13 +1,15 @@
 package io.fleetlink.controller.pipeline;
 
 import static io.fleetlink.support.ControllerApiClient.api;
+import static io.fleetlink.support.ControllerFixtures.allocate;
+import static io.fleetlink.support.ControllerFixtures.allocation;
+import static io.fleetlink.support.ControllerFixtures.registerHost;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -38,7 +40,6 @@ import io.restassured.RestAssured;
 class AllocationPipelineTest {
 
     static final Duration WAIT = Duration.ofSeconds(40);
-    static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl tenant@example";
 
     @Inject
     Store store;
@@ -58,7 +59,7 @@ class AllocationPipelineTest {
 
     @Test
     void anAgentDownDuringAllocationFailsItWithACallbackAndQuarantinesTheHost() {
-        String hostId = register(TestPorts.freePort()); // nothing listens there
+        String hostId = registerHost(TestPorts.freePort()); // nothing listens there
         String allocationId = allocate(hostId, "fltenant");
 
         awaitAllocation(allocationId, "FAILED");
@@ -85,7 +86,7 @@ class AllocationPipelineTest {
 
     @Test
     void theRealAgentRefusingTheResetFailsTheAllocation() {
-        String hostId = register(TestPorts.httpPort());
+        String hostId = registerHost(TestPorts.httpPort());
         // No such user on this machine: the agent refuses, today (not implemented) and once ResetSSH is real (404).
         String allocationId = allocate(hostId, "flnone" + UUID.randomUUID().toString().substring(0, 6));
 
@@ -99,7 +100,7 @@ class AllocationPipelineTest {
     void aFailedCleanupStepQuarantinesTheHostUntilAManualCleanupSucceeds() {
         try (FakeAgent agent = new FakeAgent()) {
             agent.resetSshSucceeds("fltenant").cleanupStepFails();
-            String hostId = register(agent.port());
+            String hostId = registerHost(agent.port());
             String allocationId = allocate(hostId, "fltenant");
             awaitAllocation(allocationId, "READY");
 
@@ -140,7 +141,7 @@ class AllocationPipelineTest {
     void callbacksWaitForAReceiverThatIsDownAndAreDeliveredOnceItIsBack() {
         try (FakeAgent agent = new FakeAgent()) {
             agent.resetSshSucceeds("fltenant");
-            String hostId = register(agent.port());
+            String hostId = registerHost(agent.port());
             CallbackReceiver.stop();
             String allocationId;
             try {
@@ -160,7 +161,7 @@ class AllocationPipelineTest {
 
     @Test
     void releaseOfAnAllocationThatIsNotReadyIsRefused() {
-        String hostId = register(TestPorts.freePort());
+        String hostId = registerHost(TestPorts.freePort());
         String allocationId = allocate(hostId, "fltenant");
         awaitAllocation(allocationId, "FAILED");
         api().when().post("/api/v1/allocations/" + allocationId + "/release")
@@ -172,8 +173,8 @@ class AllocationPipelineTest {
 
     @Test
     void theSweepMarksAHostOfflineOnlyAfterConsecutiveFailures() {
-        String down = register(TestPorts.freePort());
-        String up = register(TestPorts.httpPort());
+        String down = registerHost(TestPorts.freePort());
+        String up = registerHost(TestPorts.httpPort());
 
         sweep.sweep().await().atMost(WAIT);
         awaitReachability(up, "ONLINE");
@@ -192,26 +193,6 @@ class AllocationPipelineTest {
                 .contains("fleetlink_controller_pipeline_duration_seconds");
         api().when().delete("/api/v1/hosts/" + down).then().statusCode(200);
         api().when().delete("/api/v1/hosts/" + up).then().statusCode(200);
-    }
-
-    static String register(int httpPort) {
-        String hostId = "pipe-" + UUID.randomUUID().toString().substring(0, 8);
-        api().body(Map.of("host_id", hostId, "address", "127.0.0.1", "http_port", httpPort))
-                .when().post("/api/v1/hosts")
-                .then().statusCode(201);
-        return hostId;
-    }
-
-    static Map<String, Object> allocation(String hostId, String user) {
-        return Map.of("host_id", hostId, "user", user, "ssh_public_keys", List.of(KEY));
-    }
-
-    static String allocate(String hostId, String user) {
-        return api().body(allocation(hostId, user))
-                .when().post("/api/v1/allocations")
-                .then().statusCode(202)
-                .body("data.status", equalTo("PROVISIONING"))
-                .extract().jsonPath().getString("data.allocation_id");
     }
 
     static void awaitAllocation(String allocationId, String status) {

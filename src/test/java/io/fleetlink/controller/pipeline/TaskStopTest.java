@@ -1,6 +1,8 @@
 package io.fleetlink.controller.pipeline;
 
 import static io.fleetlink.support.ControllerApiClient.api;
+import static io.fleetlink.support.ControllerFixtures.allocate;
+import static io.fleetlink.support.ControllerFixtures.registerHost;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -36,7 +38,7 @@ class TaskStopTest {
     @Test
     void aStopTheAgentConfirmsMarksTheTaskStopped() {
         try (FakeAgent agent = new FakeAgent()) {
-            String taskId = registerTask(AllocationPipelineTest.register(agent.port()));
+            String taskId = registerTask(registerHost(agent.port()));
             agent.stopProcessSucceeds(taskId);
 
             String op = api().when().post("/api/v1/tasks/" + taskId + "/stop")
@@ -62,7 +64,7 @@ class TaskStopTest {
     @Test
     void anUnreachableAgentIs502AndTheStopIsRetriedInTheBackgroundUntilItSucceeds() {
         try (FakeAgent agent = new FakeAgent()) {
-            String taskId = registerTask(AllocationPipelineTest.register(agent.port()));
+            String taskId = registerTask(registerHost(agent.port()));
             agent.stopProcessFails();
 
             String op = api().when().post("/api/v1/tasks/" + taskId + "/stop")
@@ -96,7 +98,7 @@ class TaskStopTest {
 
     @Test
     void anOperatorGivesUpAStopThatKeepsFailing() {
-        String taskId = registerTask(AllocationPipelineTest.register(TestPorts.freePort()));
+        String taskId = registerTask(registerHost(TestPorts.freePort()));
 
         String op = api().when().post("/api/v1/tasks/" + taskId + "/stop")
                 .then().statusCode(502)
@@ -119,8 +121,8 @@ class TaskStopTest {
 
     @Test
     void onlyTaskStopsCanBeCancelled() {
-        String hostId = AllocationPipelineTest.register(TestPorts.freePort());
-        String allocationId = AllocationPipelineTest.allocate(hostId, "fltenant");
+        String hostId = registerHost(TestPorts.freePort());
+        String allocationId = allocate(hostId, "fltenant");
         String op = api().when().get("/api/v1/allocations/" + allocationId).then().extract().jsonPath()
                 .getString("data.operation_id");
         api().when().post("/api/v1/operations/" + op + "/cancel")
