@@ -37,6 +37,7 @@ import io.fleetlink.protocol.StopProcessRequest;
 import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
 import io.fleetlink.protocol.UnmountDatasetResponse;
+import io.fleetlink.web.RequestIds;
 import io.fleetlink.web.RequestValidation;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -184,7 +185,7 @@ public class AgentRequestHandler {
 
     private static AgentException timeout(AgentRpc operation) {
         return new AgentException(504, operation.configName() + " did not finish within fleetlink.agent.operation-timeout; "
-                + "it may still be running on the machine: retry with the same X-Request-Id to get its result");
+                + "it may still be running on the machine: retry with the same " + RequestIds.HEADER + " to get its result");
     }
 
     private static String describeCommand(Object request) {
