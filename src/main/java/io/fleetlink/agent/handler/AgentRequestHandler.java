@@ -3,11 +3,9 @@ package io.fleetlink.agent.handler;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -166,13 +164,9 @@ public class AgentRequestHandler {
     }
 
     private void validate(Object request) {
-        if (request == null) {
-            throw AgentException.badRequest("body", "a JSON object is required");
-        }
-        Set<ConstraintViolation<Object>> violations = validator.validate(request);
-        if (!violations.isEmpty()) {
-            throw new AgentException(400, RequestValidation.describe(violations));
-        }
+        RequestValidation.violations(validator, request).ifPresent(message -> {
+            throw new AgentException(400, message);
+        });
     }
 
     private byte[] fingerprint(Object request) {
