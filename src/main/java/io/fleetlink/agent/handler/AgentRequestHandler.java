@@ -121,11 +121,6 @@ public class AgentRequestHandler {
         return mutate(AgentRpc.COMMAND_EXEC, request, meta, () -> null, () -> commands.run(request));
     }
 
-    /** Whether the serialiser still holds work; for tests. */
-    int busyTargets() {
-        return serializer.activeKeys();
-    }
-
     private <Q, R> Uni<R> mutate(AgentRpc operation, Q request, RequestMeta meta,
             Callable<String> target, Callable<R> work) {
         return Uni.createFrom().deferred(() -> {

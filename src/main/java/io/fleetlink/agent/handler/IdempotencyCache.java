@@ -68,12 +68,6 @@ public final class IdempotencyCache {
         return (Uni<T>) entry.outcome();
     }
 
-    public int size() {
-        synchronized (entries) {
-            return entries.size();
-        }
-    }
-
     private void forget(String requestId) {
         synchronized (entries) {
             entries.remove(requestId);
