@@ -1,10 +1,7 @@
 package io.fleetlink.agent.ops;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -13,8 +10,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.DockerEngine;
@@ -38,8 +33,6 @@ import io.quarkus.logging.Log;
 public class MachineCleaner {
 
     private static final String USER_PLACEHOLDER = "{user}";
-    /** Per Docker Engine request; the whole operation is bounded by fleetlink.agent.operation-timeout. */
-    private static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(60);
 
     private final AgentConfig config;
     private final Users users;
@@ -47,17 +40,17 @@ public class MachineCleaner {
     private final SshKeyInstaller sshKeys;
     private final DatasetMounter datasets;
     private final Mounts mounts;
-    private final ObjectMapper json;
+    private final DockerEngine docker;
 
     public MachineCleaner(AgentConfig config, Users users, ProcessStopper processes, SshKeyInstaller sshKeys,
-            DatasetMounter datasets, Mounts mounts, ObjectMapper json) {
+            DatasetMounter datasets, Mounts mounts, DockerEngine docker) {
         this.config = config;
         this.users = users;
         this.processes = processes;
         this.sshKeys = sshKeys;
         this.datasets = datasets;
         this.mounts = mounts;
-        this.json = json;
+        this.docker = docker;
     }
 
     public CleanupMachineResponse clean(CleanupMachineRequest request) {
@@ -183,17 +176,19 @@ public class MachineCleaner {
     }
 
     private Step dockerStep(UserAccount user, boolean dryRun) {
-        Path socket = config.cleanup().dockerSocket();
-        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+        if (!docker.installed()) {
             // No socket at all means no Docker on this machine: nothing can be left behind. A socket
             // that exists but does not answer is different (the engine may be down with containers
             // kept alive) and fails the step.
             return new Step(CleanupStepType.DOCKER.wireName(), true, "no Docker Engine on this machine (fleetlink.agent.cleanup.docker-socket="
-                    + socket + " does not exist); nothing to remove", List.of());
+                    + config.cleanup().dockerSocket() + " does not exist); nothing to remove", List.of());
         }
-        DockerEngine engine = new DockerEngine(socket, DOCKER_TIMEOUT, json);
-        AgentConfig.DockerScope scope = config.cleanup().dockerScope();
-        String exempt = config.cleanup().dockerExemptLabel();
+        return removeContainers(docker, config.cleanup().dockerScope(), config.cleanup().dockerExemptLabel(), user, dryRun);
+    }
+
+    /** The docker step on an installed engine; static so that a test can run it against a fake engine. */
+    static Step removeContainers(DockerEngine engine, AgentConfig.DockerScope scope, String exempt, UserAccount user,
+            boolean dryRun) {
         List<DockerEngine.Container> doomed;
         try {
             doomed = switch (scope) {
