@@ -11,6 +11,6 @@ public record CleanupMachineRequest(
         List<String> types,
         Boolean dryRun) {
 
-    /** The cleanup steps, in the order they run. */
-    public static final List<String> ALL_TYPES = List.of("process", "data", "ssh", "docker", "datasets");
+    /** The wire names of the cleanup steps, in the order they run (see {@link CleanupStepType}). */
+    public static final List<String> ALL_TYPES = CleanupStepType.wireNames();
 }

@@ -15,4 +15,10 @@ public record ExecuteCommandRequest(
         @Size(max = 4096) String workingDir,
         @Positive Integer timeoutSeconds,
         @Pattern(regexp = Names.USER, message = Names.USER_RULE) String user) {
+
+    /**
+     * The command's timeout when {@code timeout_seconds} is absent (agent.proto documents it); a
+     * caller that waits for the reply must wait at least this long.
+     */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 30;
 }

@@ -1,18 +1,30 @@
 package io.fleetlink.web;
 
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
 
 /**
- * Renders bean-validation failures as "field: rule" with the wire (snake_case) field names, so a
- * caller of either transport reads the name it sent.
+ * Checks a request body with bean validation and renders the failures as "field: rule" with the
+ * wire (snake_case) field names, so a caller of either transport or either role reads the name it
+ * sent. Each role turns the message into its own 400.
  */
 public final class RequestValidation {
 
     private RequestValidation() {
+    }
+
+    /** What is wrong with {@code request} (a missing body included), or empty when it is valid. */
+    public static Optional<String> violations(Validator validator, Object request) {
+        if (request == null) {
+            return Optional.of("body: a JSON object is required");
+        }
+        Set<ConstraintViolation<Object>> violations = validator.validate(request);
+        return violations.isEmpty() ? Optional.empty() : Optional.of(describe(violations));
     }
 
     public static String describe(Set<? extends ConstraintViolation<?>> violations) {

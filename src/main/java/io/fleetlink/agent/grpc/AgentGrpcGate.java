@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.security.AgentCredentials;
 import io.fleetlink.config.FleetlinkConfig;
+import io.fleetlink.web.RequestIds;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -21,7 +22,7 @@ import io.grpc.Status;
 public class AgentGrpcGate implements ServerInterceptor {
 
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of(RequestIds.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> REQUEST_ID_KEY = Context.key("fleetlink-request-id");
 
     private final FleetlinkConfig fleetlink;

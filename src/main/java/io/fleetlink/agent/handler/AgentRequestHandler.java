@@ -3,11 +3,9 @@ package io.fleetlink.agent.handler;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -37,6 +35,7 @@ import io.fleetlink.protocol.StopProcessRequest;
 import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
 import io.fleetlink.protocol.UnmountDatasetResponse;
+import io.fleetlink.web.RequestIds;
 import io.fleetlink.web.RequestValidation;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -122,11 +121,6 @@ public class AgentRequestHandler {
         return mutate(AgentRpc.COMMAND_EXEC, request, meta, () -> null, () -> commands.run(request));
     }
 
-    /** Whether the serialiser still holds work; for tests. */
-    int busyTargets() {
-        return serializer.activeKeys();
-    }
-
     private <Q, R> Uni<R> mutate(AgentRpc operation, Q request, RequestMeta meta,
             Callable<String> target, Callable<R> work) {
         return Uni.createFrom().deferred(() -> {
@@ -165,13 +159,9 @@ public class AgentRequestHandler {
     }
 
     private void validate(Object request) {
-        if (request == null) {
-            throw AgentException.badRequest("body", "a JSON object is required");
-        }
-        Set<ConstraintViolation<Object>> violations = validator.validate(request);
-        if (!violations.isEmpty()) {
-            throw new AgentException(400, RequestValidation.describe(violations));
-        }
+        RequestValidation.violations(validator, request).ifPresent(message -> {
+            throw new AgentException(400, message);
+        });
     }
 
     private byte[] fingerprint(Object request) {
@@ -184,7 +174,7 @@ public class AgentRequestHandler {
 
     private static AgentException timeout(AgentRpc operation) {
         return new AgentException(504, operation.configName() + " did not finish within fleetlink.agent.operation-timeout; "
-                + "it may still be running on the machine: retry with the same X-Request-Id to get its result");
+                + "it may still be running on the machine: retry with the same " + RequestIds.HEADER + " to get its result");
     }
 
     private static String describeCommand(Object request) {

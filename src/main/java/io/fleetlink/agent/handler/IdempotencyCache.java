@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.web.RequestIds;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -47,7 +48,7 @@ public final class IdempotencyCache {
             entry = entries.get(requestId);
             if (entry != null) {
                 if (entry.operation() != operation || !Arrays.equals(entry.fingerprint(), fingerprint)) {
-                    throw AgentException.conflict("X-Request-Id " + requestId + " was already used for a different "
+                    throw AgentException.conflict(RequestIds.HEADER + " " + requestId + " was already used for a different "
                             + (entry.operation() == operation ? "request body" : "operation (" + entry.operation().configName() + ")")
                             + "; use a new request id for a new request");
                 }
@@ -65,12 +66,6 @@ public final class IdempotencyCache {
             }
         }
         return (Uni<T>) entry.outcome();
-    }
-
-    public int size() {
-        synchronized (entries) {
-            return entries.size();
-        }
     }
 
     private void forget(String requestId) {

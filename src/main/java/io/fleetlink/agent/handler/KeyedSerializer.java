@@ -51,13 +51,6 @@ public final class KeyedSerializer {
         });
     }
 
-    /** Keys with a running or waiting job; for tests and diagnostics. */
-    public int activeKeys() {
-        synchronized (tails) {
-            return tails.size();
-        }
-    }
-
     private static <T> void complete(CompletableFuture<T> result, Callable<T> work) {
         try {
             result.complete(work.call());

@@ -47,8 +47,6 @@ import io.fleetlink.protocol.ExecuteCommandResponse;
 @ApplicationScoped
 public class CommandRunner {
 
-    static final int DEFAULT_TIMEOUT_SECONDS = 30;
-
     /** Linux refuses a single argument or environment string longer than this (MAX_ARG_STRLEN). */
     private static final int MAX_ARG_BYTES = 128 * 1024;
 
@@ -369,7 +367,7 @@ public class CommandRunner {
             bound = "fleetlink.agent.operation-timeout less the " + CLEANUP_BUDGET.toSeconds() + " s needed to stop the command";
         }
         if (requestedSeconds == null) {
-            Duration fallback = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
+            Duration fallback = Duration.ofSeconds(ExecuteCommandRequest.DEFAULT_TIMEOUT_SECONDS);
             return fallback.compareTo(limit) > 0 ? limit : fallback;
         }
         if (Duration.ofSeconds(requestedSeconds).compareTo(limit) > 0) {

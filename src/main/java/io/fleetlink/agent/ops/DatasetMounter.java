@@ -22,6 +22,7 @@ import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.Mounts;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.CleanupStepType;
 import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.MountDatasetResponse;
 import io.fleetlink.protocol.Names;
@@ -121,7 +122,7 @@ public class DatasetMounter {
     public CleanupMachineResponse.Step unmountAll(boolean dryRun) {
         Path root = mountRoot(false);
         if (root == null) {
-            return new CleanupMachineResponse.Step("datasets", true, "mount root " + config.datasets().mountRoot() + " does not exist", List.of());
+            return new CleanupMachineResponse.Step(CleanupStepType.DATASETS.wireName(), true, "mount root " + config.datasets().mountRoot() + " does not exist", List.of());
         }
         List<String> removed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -143,9 +144,9 @@ public class DatasetMounter {
         }
         String verb = dryRun ? "would unmount " : "unmounted ";
         if (!failures.isEmpty()) {
-            return new CleanupMachineResponse.Step("datasets", false, verb + removed.size() + "; failed: " + String.join("; ", failures), removed);
+            return new CleanupMachineResponse.Step(CleanupStepType.DATASETS.wireName(), false, verb + removed.size() + "; failed: " + String.join("; ", failures), removed);
         }
-        return new CleanupMachineResponse.Step("datasets", true, verb + removed.size() + " mounts under " + root, removed);
+        return new CleanupMachineResponse.Step(CleanupStepType.DATASETS.wireName(), true, verb + removed.size() + " mounts under " + root, removed);
     }
 
     /** A validated source: {@code local} is the resolved directory of a bind mount, null for a remote one. */

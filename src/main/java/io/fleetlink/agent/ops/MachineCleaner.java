@@ -1,20 +1,15 @@
 package io.fleetlink.agent.ops;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.DockerEngine;
@@ -26,6 +21,7 @@ import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.CleanupMachineResponse.Step;
+import io.fleetlink.protocol.CleanupStepType;
 import io.quarkus.logging.Log;
 
 /**
@@ -37,8 +33,6 @@ import io.quarkus.logging.Log;
 public class MachineCleaner {
 
     private static final String USER_PLACEHOLDER = "{user}";
-    /** Per Docker Engine request; the whole operation is bounded by fleetlink.agent.operation-timeout. */
-    private static final Duration DOCKER_TIMEOUT = Duration.ofSeconds(60);
 
     private final AgentConfig config;
     private final Users users;
@@ -46,64 +40,61 @@ public class MachineCleaner {
     private final SshKeyInstaller sshKeys;
     private final DatasetMounter datasets;
     private final Mounts mounts;
-    private final ObjectMapper json;
+    private final DockerEngine docker;
 
     public MachineCleaner(AgentConfig config, Users users, ProcessStopper processes, SshKeyInstaller sshKeys,
-            DatasetMounter datasets, Mounts mounts, ObjectMapper json) {
+            DatasetMounter datasets, Mounts mounts, DockerEngine docker) {
         this.config = config;
         this.users = users;
         this.processes = processes;
         this.sshKeys = sshKeys;
         this.datasets = datasets;
         this.mounts = mounts;
-        this.json = json;
+        this.docker = docker;
     }
 
     public CleanupMachineResponse clean(CleanupMachineRequest request) {
-        Set<String> types = types(request.types());
+        Set<CleanupStepType> types = types(request.types());
         boolean dryRun = Boolean.TRUE.equals(request.dryRun());
         UserAccount user = users.requireTenant(request.user());
         List<Step> steps = new ArrayList<>();
-        for (String type : CleanupMachineRequest.ALL_TYPES) {
-            if (types.contains(type)) {
-                steps.add(run(type, user, dryRun));
-            }
+        // An EnumSet iterates in declaration order, which is the order the steps run in.
+        for (CleanupStepType type : types) {
+            steps.add(run(type, user, dryRun));
         }
         return CleanupMachineResponse.of(steps);
     }
 
     /** The requested types, checked; none means all. */
-    private static Set<String> types(List<String> requested) {
+    private static Set<CleanupStepType> types(List<String> requested) {
         if (requested == null || requested.isEmpty()) {
-            return Set.copyOf(CleanupMachineRequest.ALL_TYPES);
+            return EnumSet.allOf(CleanupStepType.class);
         }
-        Set<String> types = new LinkedHashSet<>();
+        Set<CleanupStepType> types = EnumSet.noneOf(CleanupStepType.class);
         for (int i = 0; i < requested.size(); i++) {
-            String type = requested.get(i);
-            if (!CleanupMachineRequest.ALL_TYPES.contains(type)) {
-                throw AgentException.badRequest("types[" + i + "]", "must be one of " + String.join(", ", CleanupMachineRequest.ALL_TYPES));
-            }
-            types.add(type);
+            int index = i;
+            types.add(CleanupStepType.fromWireName(requested.get(i))
+                    .orElseThrow(() -> AgentException.badRequest("types[" + index + "]",
+                            "must be one of " + String.join(", ", CleanupStepType.wireNames()))));
         }
         return types;
     }
 
-    private Step run(String type, UserAccount user, boolean dryRun) {
+    private Step run(CleanupStepType type, UserAccount user, boolean dryRun) {
         try {
             return switch (type) {
-                case "process" -> processStep(user, dryRun);
-                case "data" -> dataStep(user, dryRun);
-                case "ssh" -> sshKeys.revokeAll(user, dryRun);
-                case "docker" -> dockerStep(user, dryRun);
-                case "datasets" -> datasets.unmountAll(dryRun);
-                default -> throw new IllegalStateException("no step " + type);
+                case PROCESS -> processStep(user, dryRun);
+                case DATA -> dataStep(user, dryRun);
+                case SSH -> sshKeys.revokeAll(user, dryRun);
+                case DOCKER -> dockerStep(user, dryRun);
+                case DATASETS -> datasets.unmountAll(dryRun);
             };
         } catch (AgentException e) {
-            return new Step(type, false, e.getMessage(), List.of());
+            return new Step(type.wireName(), false, e.getMessage(), List.of());
         } catch (RuntimeException e) {
             // One broken step must not stop the others; the failure is reported in its step.
-            Log.warnf(e, "cleanup step %s for %s failed", type, user.name());
-            return new Step(type, false, e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
+            Log.warnf(e, "cleanup step %s for %s failed", type.wireName(), user.name());
+            return new Step(type.wireName(), false, e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
         }
     }
 
@@ -111,13 +102,13 @@ public class MachineCleaner {
         List<String> pids = processes.killUserProcesses(user, config.cleanup().processGrace(), dryRun).stream()
                 .map(String::valueOf)
                 .toList();
-        return new Step("process", true, (dryRun ? "would end " : "ended ") + pids.size() + " processes of " + user.name(), pids);
+        return new Step(CleanupStepType.PROCESS.wireName(), true, (dryRun ? "would end " : "ended ") + pids.size() + " processes of " + user.name(), pids);
     }
 
     private Step dataStep(UserAccount user, boolean dryRun) {
         List<String> templates = config.cleanup().dataRoots().orElse(List.of());
         if (templates.isEmpty()) {
-            return new Step("data", true, "no data roots configured (fleetlink.agent.cleanup.data-roots)", List.of());
+            return new Step(CleanupStepType.DATA.wireName(), true, "no data roots configured (fleetlink.agent.cleanup.data-roots)", List.of());
         }
         Set<Path> mountPoints = mounts.list().stream()
                 .map(Mounts.Mount::mountPoint)
@@ -146,9 +137,9 @@ public class MachineCleaner {
                 + (listed.size() < removed ? " (first " + listed.size() + " listed)" : "")
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
         if (!failures.isEmpty()) {
-            return new Step("data", false, summary + "; failed: " + String.join("; ", failures), listed);
+            return new Step(CleanupStepType.DATA.wireName(), false, summary + "; failed: " + String.join("; ", failures), listed);
         }
-        return new Step("data", true, summary, listed);
+        return new Step(CleanupStepType.DATA.wireName(), true, summary, listed);
     }
 
     private Optional<SecureTree.Outcome> cleanRoot(String template, UserAccount user, Set<Path> mountPoints, boolean dryRun)
@@ -185,17 +176,19 @@ public class MachineCleaner {
     }
 
     private Step dockerStep(UserAccount user, boolean dryRun) {
-        Path socket = config.cleanup().dockerSocket();
-        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+        if (!docker.installed()) {
             // No socket at all means no Docker on this machine: nothing can be left behind. A socket
             // that exists but does not answer is different (the engine may be down with containers
             // kept alive) and fails the step.
-            return new Step("docker", true, "no Docker Engine on this machine (fleetlink.agent.cleanup.docker-socket="
-                    + socket + " does not exist); nothing to remove", List.of());
+            return new Step(CleanupStepType.DOCKER.wireName(), true, "no Docker Engine on this machine (fleetlink.agent.cleanup.docker-socket="
+                    + config.cleanup().dockerSocket() + " does not exist); nothing to remove", List.of());
         }
-        DockerEngine engine = new DockerEngine(socket, DOCKER_TIMEOUT, json);
-        AgentConfig.DockerScope scope = config.cleanup().dockerScope();
-        String exempt = config.cleanup().dockerExemptLabel();
+        return removeContainers(docker, config.cleanup().dockerScope(), config.cleanup().dockerExemptLabel(), user, dryRun);
+    }
+
+    /** The docker step on an installed engine; static so that a test can run it against a fake engine. */
+    static Step removeContainers(DockerEngine engine, AgentConfig.DockerScope scope, String exempt, UserAccount user,
+            boolean dryRun) {
         List<DockerEngine.Container> doomed;
         try {
             doomed = switch (scope) {
@@ -205,7 +198,7 @@ public class MachineCleaner {
                         .toList();
             };
         } catch (DockerEngine.EngineException e) {
-            return new Step("docker", false, e.getMessage(), List.of());
+            return new Step(CleanupStepType.DOCKER.wireName(), false, e.getMessage(), List.of());
         }
         String what = scope == AgentConfig.DockerScope.USER ? "containers labelled fleetlink.user=" + user.name()
                 : "non-exempt containers";
@@ -213,7 +206,7 @@ public class MachineCleaner {
             List<String> ids = doomed.stream()
                     .map(DockerEngine.Container::shortId)
                     .toList();
-            return new Step("docker", true, "would remove " + doomed.size() + " " + what, ids);
+            return new Step(CleanupStepType.DOCKER.wireName(), true, "would remove " + doomed.size() + " " + what, ids);
         }
         List<String> removed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -226,9 +219,9 @@ public class MachineCleaner {
             }
         }
         if (!failures.isEmpty()) {
-            return new Step("docker", false, "removed " + removed.size() + " of " + doomed.size() + " " + what + "; failed: "
+            return new Step(CleanupStepType.DOCKER.wireName(), false, "removed " + removed.size() + " of " + doomed.size() + " " + what + "; failed: "
                     + String.join("; ", failures), removed);
         }
-        return new Step("docker", true, "removed " + removed.size() + " " + what, removed);
+        return new Step(CleanupStepType.DOCKER.wireName(), true, "removed " + removed.size() + " " + what, removed);
     }
 }

@@ -14,6 +14,7 @@ import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.CleanupMachineResponse;
+import io.fleetlink.protocol.CleanupStepType;
 import io.fleetlink.protocol.ResetSshRequest;
 import io.fleetlink.protocol.ResetSshResponse;
 
@@ -49,7 +50,7 @@ public class SshKeyInstaller {
         List<String> fingerprints = AuthorizedKeys.fingerprintsIn(current.content());
         int sessionCount = SshSessions.countSessions(sessions.find(user));
         if (dryRun) {
-            return new CleanupMachineResponse.Step("ssh", true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
+            return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
                     + " keys) and end " + sessionCount + " sessions", fingerprints);
         }
         if (current.exists()) {
@@ -64,7 +65,7 @@ public class SshKeyInstaller {
         } else {
             keys = "emptied ~/.ssh/authorized_keys (" + fingerprints.size() + " keys)";
         }
-        return new CleanupMachineResponse.Step("ssh", true, keys + "; ended " + ended + " sessions", fingerprints);
+        return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, keys + "; ended " + ended + " sessions", fingerprints);
     }
 
     private List<AuthorizedKeys.Key> validate(List<String> entries) {

@@ -35,6 +35,10 @@ import io.quarkus.logging.Log;
  * handles, so a symlink the user planted ({@code ~/.ssh -> /root/.ssh}) is never written through:
  * temp file created exclusively beside the target, fsync, chown, 600, rename, fsync of the directory.
  * Blocking.
+ *
+ * <p>Static rather than a bean behind an interface: it holds no state or configuration, works only on
+ * the account it is given, and the tests that cover it use real files, so there is nothing a fake would
+ * stand in for.
  */
 public final class AuthorizedKeysFile {
 

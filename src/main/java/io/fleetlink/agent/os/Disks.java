@@ -17,21 +17,20 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.os.Mounts.Mount;
+
 /**
  * Lists the machine's real disks: mounted file systems backed by a block device (as the kernel's
  * {@code /proc/filesystems} marks them), one entry per device, with their size from {@code statvfs}.
  * Pseudo and memory file systems (proc, sysfs, tmpfs, overlay, cgroup ...) and read-only images
- * (squashfs snaps) are left out. Blocking.
+ * (squashfs snaps) are left out. The mount table is {@code /proc/self/mountinfo}, read by the one
+ * parser in {@link Mounts}. Blocking.
  */
 @ApplicationScoped
 public class Disks {
 
     /** A mounted file system and its capacity; {@code freeBytes} is what an unprivileged user may still use. */
     public record Disk(String mountPoint, String fsType, long totalBytes, long freeBytes) {
-    }
-
-    /** One line of the mount table. */
-    record Mount(String device, String mountPoint, String fsType) {
     }
 
     /** Block-device file systems that are read-only images, not storage anyone fills. */
@@ -58,12 +57,12 @@ public class Disks {
         Set<String> diskTypes = readOptional(proc.resolve("filesystems"))
                 .map(Disks::parseBlockFsTypes)
                 .orElse(KNOWN_DISKS);
-        String mounts = readOptional(proc.resolve("self/mounts"))
-                .orElseThrow(() -> new IllegalStateException("cannot read " + proc.resolve("self/mounts")));
+        String mountinfo = readOptional(proc.resolve("self/mountinfo"))
+                .orElseThrow(() -> new IllegalStateException("cannot read " + proc.resolve("self/mountinfo")));
         List<Disk> disks = new ArrayList<>();
         // A file bind-mounted over a file (/etc/hosts in a container) is not where a disk is used.
-        List<Mount> directories = parseMounts(mounts).stream()
-                .filter(m -> Files.isDirectory(Path.of(m.mountPoint()), LinkOption.NOFOLLOW_LINKS))
+        List<Mount> directories = Mounts.parse(mountinfo).stream()
+                .filter(m -> Files.isDirectory(m.mountPoint(), LinkOption.NOFOLLOW_LINKS))
                 .toList();
         for (Mount mount : realDisks(directories, diskTypes)) {
             statvfs(mount).ifPresent(disks::add);
@@ -83,17 +82,6 @@ public class Disks {
         return types;
     }
 
-    static List<Mount> parseMounts(String mountTable) {
-        List<Mount> mounts = new ArrayList<>();
-        for (String line : mountTable.split("\n")) {
-            String[] fields = line.split(" ");
-            if (fields.length >= 3) {
-                mounts.add(new Mount(unescape(fields[0]), unescape(fields[1]), fields[2]));
-            }
-        }
-        return mounts;
-    }
-
     /**
      * Disk mounts, one per device: a device mounted several times (bind mounts) is reported at its
      * mount point closest to the root.
@@ -102,47 +90,18 @@ public class Disks {
         Map<String, Mount> byDevice = new LinkedHashMap<>();
         mounts.stream()
                 .filter(m -> diskTypes.contains(m.fsType()) && !IMAGES.contains(m.fsType()))
-                .sorted(Comparator.comparingInt((Mount m) -> m.mountPoint().length()).thenComparing(Mount::mountPoint))
-                .forEach(m -> byDevice.putIfAbsent(m.device(), m));
+                .sorted(Comparator.comparingInt((Mount m) -> m.mountPoint().toString().length())
+                        .thenComparing(m -> m.mountPoint().toString()))
+                .forEach(m -> byDevice.putIfAbsent(m.source(), m));
         return byDevice.values().stream()
-                .sorted(Comparator.comparing(Mount::mountPoint))
+                .sorted(Comparator.comparing(m -> m.mountPoint().toString()))
                 .toList();
-    }
-
-    /** Undoes the octal escapes the kernel writes for space, tab, newline and backslash. */
-    static String unescape(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
-        StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && isOctal(field, i + 1)) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isOctal(String s, int from) {
-        if (from + 3 > s.length()) {
-            return false;
-        }
-        for (int i = from; i < from + 3; i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '7') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Optional<Disk> statvfs(Mount mount) {
         try {
-            FileStore store = Files.getFileStore(Path.of(mount.mountPoint()));
-            return Optional.of(new Disk(mount.mountPoint(), mount.fsType(), store.getTotalSpace(), store.getUsableSpace()));
+            FileStore store = Files.getFileStore(mount.mountPoint());
+            return Optional.of(new Disk(mount.mountPoint().toString(), mount.fsType(), store.getTotalSpace(), store.getUsableSpace()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // unmounted meanwhile, or not readable by the agent
         }

@@ -126,6 +126,7 @@ public class Mounts {
         }
     }
 
+    /** Parses {@code /proc/<pid>/mountinfo}; the one mount-table parser of the agent ({@link Disks} uses it too). */
     static List<Mount> parse(String text) {
         List<Mount> mounts = new ArrayList<>();
         for (String line : text.split("\n")) {
@@ -150,7 +151,12 @@ public class Mounts {
         return mounts;
     }
 
-    /** Undoes the kernel's octal escapes ({@code \040} space, {@code \011} tab, {@code \012} newline, {@code \134} backslash). */
+    /**
+     * Undoes the kernel's octal escapes ({@code \040} space, {@code \011} tab, {@code \012} newline,
+     * {@code \134} backslash). An escape stands for one byte of the name, so the escapes are turned into
+     * bytes first and the whole field is then read as UTF-8: a character of several bytes escaped one
+     * byte at a time comes back whole.
+     */
     static String unescape(String field) {
         if (field.indexOf('\\') < 0) {
             return field;

@@ -24,6 +24,10 @@ import java.util.regex.Pattern;
  * is resolved one level at a time relative to its parent's handle without following a symlink, a
  * mount point below the root is never entered, and the root itself stays. A symlink swapped in
  * during the walk is at worst unlinked itself, never followed. Blocking.
+ *
+ * <p>Static rather than a bean behind an interface: it holds no state or configuration, works only
+ * on the paths it is given, and the tests that cover it use real files, so there is nothing a fake would
+ * stand in for.
  */
 public final class SecureTree {
 

@@ -29,6 +29,7 @@ import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.fleetlink.web.AgentApi;
 import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
+import io.fleetlink.web.RequestIds;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -39,8 +40,6 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class AgentResource implements AgentApi {
-
-    private static final String REQUEST_ID = "X-Request-Id";
 
     private final AgentRequestHandler handler;
 
@@ -65,7 +64,7 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/process/stop")
     public Uni<RestResponse<Envelope<StopProcessResponse>>> stopProcess(StopProcessRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return handler.stopProcess(request, meta(requestId))
                 .map(Envelopes::ok);
     }
@@ -73,7 +72,7 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/ssh/reset")
     public Uni<RestResponse<Envelope<ResetSshResponse>>> resetSsh(ResetSshRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return handler.resetSsh(request, meta(requestId))
                 .map(Envelopes::ok);
     }
@@ -81,7 +80,7 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/machine/cleanup")
     public Uni<RestResponse<Envelope<CleanupMachineResponse>>> cleanupMachine(CleanupMachineRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return handler.cleanupMachine(request, meta(requestId))
                 .map(result -> result.success()
                         ? Envelopes.ok(result)
@@ -91,7 +90,7 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/dataset/mount")
     public Uni<RestResponse<Envelope<MountDatasetResponse>>> mountDataset(MountDatasetRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return handler.mountDataset(request, meta(requestId))
                 .map(Envelopes::ok);
     }
@@ -99,7 +98,7 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/dataset/unmount")
     public Uni<RestResponse<Envelope<UnmountDatasetResponse>>> unmountDataset(UnmountDatasetRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return handler.unmountDataset(request, meta(requestId))
                 .map(Envelopes::ok);
     }
@@ -107,7 +106,7 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/command/exec")
     public Uni<RestResponse<Envelope<ExecuteCommandResponse>>> executeCommand(ExecuteCommandRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return handler.executeCommand(request, meta(requestId))
                 .map(Envelopes::ok);
     }

@@ -1,10 +1,8 @@
 package io.fleetlink.controller.api;
 
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 
 import io.fleetlink.web.RequestValidation;
@@ -25,13 +23,9 @@ public class RequestChecks {
 
     /** The request itself when valid; otherwise a 400 listing every broken rule. */
     public <T> T valid(T request) {
-        if (request == null) {
-            throw ControllerException.invalid("body", "a JSON object is required");
-        }
-        Set<ConstraintViolation<T>> violations = validator.validate(request);
-        if (!violations.isEmpty()) {
-            throw new ControllerException(ControllerException.Kind.INVALID, RequestValidation.describe(violations));
-        }
+        RequestValidation.violations(validator, request).ifPresent(message -> {
+            throw new ControllerException(ControllerException.Kind.INVALID, message);
+        });
         return request;
     }
 

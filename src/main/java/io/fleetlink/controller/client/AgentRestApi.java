@@ -16,6 +16,7 @@ import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.ResetSshRequest;
 import io.fleetlink.protocol.StopProcessRequest;
 import io.fleetlink.protocol.UnmountDatasetRequest;
+import io.fleetlink.web.RequestIds;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -26,8 +27,6 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 interface AgentRestApi {
-
-    String REQUEST_ID = "X-Request-Id";
 
     @GET
     @Path("/ping")
@@ -40,30 +39,30 @@ interface AgentRestApi {
     @POST
     @Path("/process/stop")
     Uni<Response> stopProcess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, StopProcessRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, StopProcessRequest request);
 
     @POST
     @Path("/ssh/reset")
     Uni<Response> resetSsh(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, ResetSshRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, ResetSshRequest request);
 
     @POST
     @Path("/machine/cleanup")
     Uni<Response> cleanupMachine(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, CleanupMachineRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, CleanupMachineRequest request);
 
     @POST
     @Path("/dataset/mount")
     Uni<Response> mountDataset(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, MountDatasetRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, MountDatasetRequest request);
 
     @POST
     @Path("/dataset/unmount")
     Uni<Response> unmountDataset(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, UnmountDatasetRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, UnmountDatasetRequest request);
 
     @POST
     @Path("/command/exec")
     Uni<Response> executeCommand(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(REQUEST_ID) String requestId, ExecuteCommandRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, ExecuteCommandRequest request);
 }

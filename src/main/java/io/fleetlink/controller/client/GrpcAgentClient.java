@@ -23,6 +23,7 @@ import io.fleetlink.protocol.StopProcessRequest;
 import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.protocol.UnmountDatasetRequest;
 import io.fleetlink.protocol.UnmountDatasetResponse;
+import io.fleetlink.web.RequestIds;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -40,7 +41,7 @@ import io.smallrye.mutiny.Uni;
 final class GrpcAgentClient implements AgentClient {
 
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of(RequestIds.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
 
     private final HostAddress host;
     private final String authorization;

@@ -25,6 +25,7 @@ import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.fleetlink.web.ControllerApi;
 import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
+import io.fleetlink.web.RequestIds;
 import io.smallrye.mutiny.Uni;
 
 /** The controller API for hosts; translates HTTP to {@link HostService} and nothing more. */
@@ -32,8 +33,6 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class HostResource implements ControllerApi {
-
-    private static final String REQUEST_ID = "X-Request-Id";
 
     private final HostService hosts;
 
@@ -84,7 +83,7 @@ public class HostResource implements ControllerApi {
     @POST
     @Path("/{host_id}/exec")
     public Uni<RestResponse<Envelope<ExecuteCommandResponse>>> exec(@PathParam("host_id") String hostId, ExecuteCommandRequest request,
-            @RestHeader(REQUEST_ID) String requestId) {
+            @RestHeader(RequestIds.HEADER) String requestId) {
         return hosts.exec(hostId, request, requestId)
                 .map(Envelopes::ok);
     }
@@ -92,7 +91,7 @@ public class HostResource implements ControllerApi {
     @POST
     @Path("/{host_id}/datasets")
     public Uni<RestResponse<Envelope<MountDatasetResponse>>> mount(@PathParam("host_id") String hostId,
-            MountDatasetRequest request, @RestHeader(REQUEST_ID) String requestId) {
+            MountDatasetRequest request, @RestHeader(RequestIds.HEADER) String requestId) {
         return hosts.mount(hostId, request, requestId)
                 .map(Envelopes::ok);
     }
@@ -100,7 +99,7 @@ public class HostResource implements ControllerApi {
     @DELETE
     @Path("/{host_id}/datasets/{dataset_id}")
     public Uni<RestResponse<Envelope<UnmountDatasetResponse>>> unmount(@PathParam("host_id") String hostId,
-            @PathParam("dataset_id") String datasetId, @RestHeader(REQUEST_ID) String requestId) {
+            @PathParam("dataset_id") String datasetId, @RestHeader(RequestIds.HEADER) String requestId) {
         return hosts.unmount(hostId, datasetId, requestId)
                 .map(Envelopes::ok);
     }

@@ -28,6 +28,7 @@ import io.fleetlink.protocol.MountDatasetResponse;
 import io.fleetlink.protocol.Names;
 import io.fleetlink.protocol.UnmountDatasetRequest;
 import io.fleetlink.protocol.UnmountDatasetResponse;
+import io.fleetlink.web.RequestIds;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -176,8 +177,7 @@ public class HostService {
         if (requestId == null || requestId.isEmpty()) {
             return null;
         }
-        return RequestChecks.id("X-Request-Id", requestId, "[A-Za-z0-9._:-]{1,128}",
-                "must be 1 to 128 characters of letters, digits and . _ : -");
+        return RequestChecks.id(RequestIds.HEADER, requestId, RequestIds.PATTERN, RequestIds.RULE);
     }
 
     static ControllerException notFound(String hostId) {

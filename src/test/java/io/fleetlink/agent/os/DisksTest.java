@@ -14,31 +14,27 @@ class DisksTest {
         Set<String> types = Disks.parseBlockFsTypes("nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\toverlay\n\tsquashfs\n\txfs\n");
         assertThat(types).contains("ext4", "xfs", "squashfs", "zfs").doesNotContain("sysfs", "tmpfs", "overlay");
 
-        List<Disks.Mount> mounts = Disks.parseMounts("""
-                proc /proc proc rw,relatime 0 0
-                overlay / overlay rw,lowerdir=/a 0 0
-                /dev/nvme0n1p2 /data/bind ext4 rw 0 0
-                /dev/nvme0n1p2 /data ext4 rw 0 0
-                tmpfs /dev/shm tmpfs rw 0 0
-                /dev/loop3 /snap/core/1 squashfs ro 0 0
-                /dev/sdb1 /mnt/with\\040space xfs rw 0 0
-                cgroup2 /sys/fs/cgroup cgroup2 rw 0 0
+        List<Mounts.Mount> mounts = Mounts.parse("""
+                22 1 0:21 / /proc rw,relatime shared:12 - proc proc rw
+                23 1 0:40 / / rw,relatime - overlay overlay rw,lowerdir=/a
+                24 23 259:2 /bind /data/bind rw shared:3 - ext4 /dev/nvme0n1p2 rw
+                25 23 259:2 / /data rw shared:3 - ext4 /dev/nvme0n1p2 rw
+                26 23 0:25 / /dev/shm rw - tmpfs tmpfs rw
+                27 23 7:3 / /snap/core/1 ro - squashfs /dev/loop3 ro
+                28 23 8:17 / /mnt/with\\040space rw - xfs /dev/sdb1 rw
+                29 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw
                 """);
         assertThat(Disks.realDisks(mounts, types))
-                .extracting(Disks.Mount::mountPoint)
+                .extracting(mount -> mount.mountPoint().toString())
                 .containsExactly("/data", "/mnt/with space");
     }
 
     @Test
-    void unescapesMountTableFields() {
-        assertThat(Disks.unescape("/a\\011b\\134c")).isEqualTo("/a\tb\\c");
-        assertThat(Disks.unescape("/plain")).isEqualTo("/plain");
-        assertThat(Disks.unescape("/trailing\\04")).isEqualTo("/trailing\\04");
-    }
-
-    @Test
     void listsThisMachinesDisksWithSizes() {
-        assertThat(new Disks().list()).allSatisfy(disk -> {
+        // Every machine this suite runs on has a disk-backed file system; without one the checks below would pass vacuously.
+        List<Disks.Disk> disks = new Disks().list();
+        assertThat(disks).isNotEmpty();
+        assertThat(disks).allSatisfy(disk -> {
             assertThat(disk.totalBytes()).isPositive();
             assertThat(disk.freeBytes()).isBetween(0L, disk.totalBytes());
         });

@@ -39,6 +39,26 @@ class MountsParsingTest {
     }
 
     @Test
+    void unescapesSpaceTabNewlineAndBackslash() {
+        assertThat(Mounts.unescape("/a\\011b\\134c")).isEqualTo("/a\tb\\c");
+        assertThat(Mounts.unescape("/back\\134slash")).isEqualTo("/back\\slash");
+        assertThat(Mounts.unescape("/with\\040space\\012")).isEqualTo("/with space\n");
+        assertThat(Mounts.unescape("/trailing\\04")).isEqualTo("/trailing\\04");
+    }
+
+    @Test
+    void decodesAMultibyteNameEscapedOneByteAtATime() {
+        // "データ" is three characters of three UTF-8 bytes each; the kernel escapes bytes, not characters.
+        assertThat(Mounts.unescape("/mnt/\\343\\203\\207\\343\\203\\274\\343\\202\\277")).isEqualTo("/mnt/データ");
+        // Unescaped UTF-8 next to an escaped space is kept as it is.
+        assertThat(Mounts.unescape("/mnt/été\\040x")).isEqualTo("/mnt/été x");
+        List<Mounts.Mount> mounts = Mounts.parse("50 27 8:1 / /mnt/\\303\\251t\\303\\251\\040\\134 rw - ext4 /dev/sda1 rw\n");
+        assertThat(mounts).singleElement()
+                .extracting(Mounts.Mount::mountPoint)
+                .isEqualTo(Path.of("/mnt/été \\"));
+    }
+
+    @Test
     void skipsMalformedLines() {
         assertThat(Mounts.parse("garbage\n1 2 3\n\n")).isEmpty();
     }

@@ -29,7 +29,7 @@ import io.fleetlink.support.TestFiles;
  * under load (chunked bodies, split writes) or never (a stall). The happy path runs against a real
  * dockerd in DockerCleanupTest.
  */
-class DockerEngineTest {
+class LinuxDockerEngineTest {
 
     private Path dir;
     private Path socket;
@@ -113,14 +113,22 @@ class DockerEngineTest {
     }
 
     @Test
-    void rejectsATruncatedReply() {
-        byte[] raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[]".getBytes(StandardCharsets.US_ASCII);
-        assertThatThrownBy(() -> DockerEngine.parse(raw)).hasMessageContaining("after 2 of 100 bytes");
-        assertThatThrownBy(() -> DockerEngine.dechunk("5\r\nab".getBytes(StandardCharsets.US_ASCII))).hasMessageContaining("ended early");
+    void isInstalledWhileItsSocketExists() throws Exception {
+        assertThat(engine(Duration.ofSeconds(5)).installed()).isTrue();
+        server.close();
+        Files.delete(socket);
+        assertThat(engine(Duration.ofSeconds(5)).installed()).isFalse();
     }
 
-    private DockerEngine engine(Duration timeout) {
-        return new DockerEngine(socket, timeout, new ObjectMapper());
+    @Test
+    void rejectsATruncatedReply() {
+        byte[] raw = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[]".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> LinuxDockerEngine.parse(raw)).hasMessageContaining("after 2 of 100 bytes");
+        assertThatThrownBy(() -> LinuxDockerEngine.dechunk("5\r\nab".getBytes(StandardCharsets.US_ASCII))).hasMessageContaining("ended early");
+    }
+
+    private LinuxDockerEngine engine(Duration timeout) {
+        return new LinuxDockerEngine(socket, timeout, new ObjectMapper());
     }
 
     /** Accepts one connection, reads the request head and answers {@code reply} in two writes; null: never answers. */

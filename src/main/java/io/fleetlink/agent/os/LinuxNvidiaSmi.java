@@ -1,0 +1,171 @@
+package io.fleetlink.agent.os;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.fleetlink.config.AgentConfig;
+
+/**
+ * The {@link NvidiaSmi} of this machine: runs the {@code nvidia-smi} program, one CSV query for the
+ * devices and driver version, then the plain banner for the CUDA version. A missing program or driver
+ * is a reported condition, never an exception. Blocking.
+ */
+@ApplicationScoped
+public class LinuxNvidiaSmi implements NvidiaSmi {
+
+    /** The columns asked for, in this order; {@code driver_version} last so it is easy to pick off. */
+    static final List<String> COLUMNS = List.of("index", "uuid", "name", "memory.total", "memory.used",
+            "utilization.gpu", "temperature.gpu", "power.draw", "driver_version");
+
+    private static final Pattern CUDA_VERSION = Pattern.compile("CUDA Version:\\s*([0-9][0-9.]*)");
+
+    private final HostCommands commands;
+    private final String program;
+    private final Duration timeout;
+
+    @Inject
+    public LinuxNvidiaSmi(HostCommands commands, AgentConfig config) {
+        this(commands, config.gpu().nvidiaSmi(), config.gpu().timeout());
+    }
+
+    LinuxNvidiaSmi(HostCommands commands, String program, Duration timeout) {
+        this.commands = commands;
+        this.program = program;
+        this.timeout = timeout;
+    }
+
+    /** Queries the GPUs within {@code fleetlink.agent.gpu.timeout} (both invocations together). */
+    @Override
+    public Report query() {
+        Optional<Path> executable = Executables.find(program);
+        if (executable.isEmpty()) {
+            return Report.failed("nvidia-smi not found (" + (program.contains("/")
+                    ? program + " is not an executable file"
+                    : "no executable '" + program + "' on the agent's PATH")
+                    + "; set fleetlink.agent.gpu.nvidia-smi if it is installed elsewhere)");
+        }
+        String binary = executable.get().toString();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HostCommands.Result devices;
+        try {
+            devices = commands.run(List.of(binary, "--query-gpu=" + String.join(",", COLUMNS),
+                    "--format=csv,noheader,nounits"), timeout);
+        } catch (HostCommands.CommandException e) {
+            return Report.failed(describe(e));
+        }
+        if (!devices.ok()) {
+            return Report.failed("nvidia-smi exited with " + devices.exitCode() + ": " + firstLines(devices.diagnostic()));
+        }
+        List<Gpu> gpus = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        String driverVersion = null;
+        List<String> lines = devices.stdout().lines().filter(line -> !line.isBlank()).toList();
+        for (int i = 0; i < lines.size(); i++) {
+            try {
+                String[] fields = splitRow(lines.get(i));
+                gpus.add(parseGpu(fields));
+                if (driverVersion == null) {
+                    driverVersion = textOrNull(fields[fields.length - 1]);
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        String cudaVersion = gpus.isEmpty() ? null : cudaVersion(binary, deadline);
+        String error = problems.isEmpty() ? null : "nvidia-smi output not understood (" + String.join("; ", problems) + ")";
+        return new Report(List.copyOf(gpus), driverVersion, cudaVersion, error);
+    }
+
+    /**
+     * The CUDA version from the banner of a plain {@code nvidia-smi} run; null when it cannot be read in
+     * the time left, since the devices are already known and this is only a detail.
+     */
+    private String cudaVersion(String binary, long deadline) {
+        long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+        if (leftMs <= 0) {
+            return null;
+        }
+        try {
+            HostCommands.Result banner = commands.run(List.of(binary), Duration.ofMillis(leftMs));
+            return banner.ok() ? parseCudaVersion(banner.stdout()).orElse(null) : null;
+        } catch (HostCommands.CommandException e) {
+            return null;
+        }
+    }
+
+    private String describe(HostCommands.CommandException e) {
+        // HostCommands reports a timeout without a cause, a failed start or an interrupt with one.
+        return e.getCause() == null
+                ? "nvidia-smi did not answer within " + timeout.toMillis() + " ms (fleetlink.agent.gpu.timeout)"
+                : "nvidia-smi could not be run: " + e.getMessage();
+    }
+
+    /** The cells of one CSV row; a GPU name with commas in it is put back together. */
+    static String[] splitRow(String line) {
+        String[] raw = line.split(",", -1);
+        int n = COLUMNS.size();
+        if (raw.length < n) {
+            throw new IllegalArgumentException("expected " + n + " columns, got " + raw.length);
+        }
+        int nameEnd = raw.length - (n - 3); // exclusive: the six columns after the name are fixed
+        String[] fields = new String[n];
+        fields[0] = raw[0].strip();
+        fields[1] = raw[1].strip();
+        fields[2] = String.join(",", Arrays.copyOfRange(raw, 2, nameEnd)).strip();
+        for (int i = 3; i < n; i++) {
+            fields[i] = raw[nameEnd + i - 3].strip();
+        }
+        return fields;
+    }
+
+    static Gpu parseGpu(String[] fields) {
+        int index;
+        try {
+            index = Integer.parseInt(fields[0]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("index '" + fields[0] + "' is not a number");
+        }
+        return new Gpu(index, textOrNull(fields[1]), textOrNull(fields[2]),
+                wholeOrZero(fields[3]), wholeOrZero(fields[4]),
+                numberOrNull(fields[5]), numberOrNull(fields[6]), numberOrNull(fields[7]));
+    }
+
+    static Optional<String> parseCudaVersion(String banner) {
+        Matcher matcher = CUDA_VERSION.matcher(banner);
+        return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+    }
+
+    /** A reading, or null for nvidia-smi's placeholders ({@code [N/A]}, {@code [Not Supported]}, {@code [Unknown Error]}). */
+    static Double numberOrNull(String cell) {
+        try {
+            double value = Double.parseDouble(cell);
+            return Double.isFinite(value) ? value : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Memory sizes cannot be null on the wire; a placeholder there reads as 0. */
+    private static long wholeOrZero(String cell) {
+        Double value = numberOrNull(cell);
+        return value == null ? 0 : Math.round(value);
+    }
+
+    private static String textOrNull(String cell) {
+        return cell.isEmpty() || cell.startsWith("[") ? null : cell;
+    }
+
+    private static String firstLines(String text) {
+        String joined = String.join(" ", text.lines().limit(5).toList());
+        return joined.length() > 500 ? joined.substring(0, 500) + "..." : joined;
+    }
+}

@@ -1,0 +1,21 @@
+package io.fleetlink.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CleanupStepTypeTest {
+
+    @Test
+    void keepsTheWireNamesAndTheirRunOrder() {
+        assertThat(CleanupMachineRequest.ALL_TYPES).containsExactly("process", "data", "ssh", "docker", "datasets");
+        assertThat(CleanupStepType.fromWireName("docker")).contains(CleanupStepType.DOCKER);
+    }
+
+    @Test
+    void knowsNoOtherNameNotEvenInAnotherCase() {
+        assertThat(CleanupStepType.fromWireName("DOCKER")).isEmpty();
+        assertThat(CleanupStepType.fromWireName("images")).isEmpty();
+        assertThat(CleanupStepType.fromWireName(null)).isEmpty();
+    }
+}
