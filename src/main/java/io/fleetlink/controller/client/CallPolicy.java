@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import io.fleetlink.config.AgentLinkConfig;
 import io.fleetlink.config.ControllerConfig;
 import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.ExecuteCommandRequest;
 
 /**
  * When an agent call gives up and when it tries again: the deadline per operation, which failures
@@ -48,7 +49,8 @@ final class CallPolicy {
     Duration timeout(AgentRpc operation, Integer execTimeoutSeconds) {
         Duration configured = timeouts.get(operation);
         if (operation == AgentRpc.COMMAND_EXEC) {
-            Duration command = Duration.ofSeconds(execTimeoutSeconds != null ? execTimeoutSeconds : 30).plus(execMargin);
+            Duration command = Duration.ofSeconds(execTimeoutSeconds != null ? execTimeoutSeconds
+                    : ExecuteCommandRequest.DEFAULT_TIMEOUT_SECONDS).plus(execMargin);
             return command.compareTo(configured) > 0 ? command : configured;
         }
         return configured;
