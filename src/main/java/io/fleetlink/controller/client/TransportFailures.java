@@ -1,5 +1,6 @@
 package io.fleetlink.controller.client;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
@@ -74,12 +75,21 @@ final class TransportFailures {
     /**
      * A connection that closed or reset under the call. Vert.x reports a close with
      * {@link HttpClosedException} or with one shared {@code VertxException} instance, which has no type of
-     * its own, hence the identity check.
+     * its own, hence the identity check. The REST client rewraps an {@link HttpClosedException} as a
+     * bare {@link IOException} that keeps only the message (its {@code ClientSendRequestHandler}), so
+     * that exact shape with Vert.x's own closed-connection message is a closed connection too.
      */
     private static boolean isConnectionClosed(Throwable t) {
         return t instanceof ClosedChannelException
                 || t instanceof SocketException
                 || t instanceof HttpClosedException
-                || t == ConnectionBase.CLOSED_EXCEPTION;
+                || t == ConnectionBase.CLOSED_EXCEPTION
+                || isRestClientClosed(t);
+    }
+
+    private static boolean isRestClientClosed(Throwable t) {
+        return t.getClass() == IOException.class
+                && t.getCause() == null
+                && ConnectionBase.CLOSED_EXCEPTION.getMessage().equals(t.getMessage());
     }
 }

@@ -70,6 +70,8 @@ class TransportFailuresTest {
         assertThat(reason(new ClosedChannelException())).isEqualTo(Reason.CONNECTION_CLOSED);
         assertThat(reason(new HttpClosedException("Connection was closed"))).isEqualTo(Reason.CONNECTION_CLOSED);
         assertThat(reason(ConnectionBase.CLOSED_EXCEPTION)).isEqualTo(Reason.CONNECTION_CLOSED);
+        // The REST client's rewrap of an HttpClosedException: a bare IOException with Vert.x's message.
+        assertThat(reason(new IOException(ConnectionBase.CLOSED_EXCEPTION.getMessage()))).isEqualTo(Reason.CONNECTION_CLOSED);
         assertThat(classify(new SocketException("Connection reset")).getMessage())
                 .isEqualTo("agent h1, command-exec: connection closed by the agent (Connection reset); "
                         + "if the agent serves TLS, set agent.tls-enabled=true");
