@@ -20,11 +20,12 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 HTTP_PORT=$(free_port)
 GRPC_PORT=$(free_port)
+MGMT_PORT=$(free_port)
 LOG=$(mktemp)
 
 java -Xmx256m -Dfleetlink.role=agent -Dfleetlink.agent.auth.token="$TOKEN" \
      -Dquarkus.http.port="$HTTP_PORT" -Dquarkus.grpc.server.port="$GRPC_PORT" \
-     -Dquarkus.log.level=WARN -jar "$JAR" >"$LOG" 2>&1 &
+     -Dquarkus.management.port="$MGMT_PORT" -Dquarkus.log.level=WARN -jar "$JAR" >"$LOG" 2>&1 &
 AGENT=$!
 trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; rm -f "$LOG"' EXIT
 

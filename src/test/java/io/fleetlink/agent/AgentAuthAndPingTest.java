@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
+import io.fleetlink.support.ManagementPort;
 import io.fleetlink.support.TestPorts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -75,8 +76,8 @@ class AgentAuthAndPingTest {
 
     @Test
     void healthProbesNeedNoToken() {
-        given().when().get("/q/health/ready").then().statusCode(200);
-        given().when().get("/q/health/live").then().statusCode(200);
+        given().when().get(ManagementPort.url("/q/health/ready")).then().statusCode(200);
+        given().when().get(ManagementPort.url("/q/health/live")).then().statusCode(200);
     }
 
     @Test

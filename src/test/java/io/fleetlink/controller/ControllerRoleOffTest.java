@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import io.fleetlink.config.StoreConfig;
 import io.fleetlink.controller.store.Store;
 import io.fleetlink.support.AgentOnlyProfile;
+import io.fleetlink.support.ManagementPort;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
@@ -49,6 +50,6 @@ class ControllerRoleOffTest {
                 assertThat(files).as("files in the store directory").isEmpty();
             }
         }
-        RestAssured.get("/q/health/ready").then().statusCode(200);
+        RestAssured.get(ManagementPort.url("/q/health/ready")).then().statusCode(200);
     }
 }

@@ -16,29 +16,49 @@ public final class PackagedFleetlink implements AutoCloseable {
 
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
+    private static final String MANAGEMENT_PORT = "quarkus.management.port=";
+
     private final Process process;
     private final Path log;
+    private final int managementPort;
 
-    private PackagedFleetlink(Process process, Path log) {
+    private PackagedFleetlink(Process process, Path log, int managementPort) {
         this.process = process;
         this.log = log;
+        this.managementPort = managementPort;
     }
 
-    /** Starts the jar with {@code -D} settings; does not wait. */
+    /**
+     * Starts the jar with {@code -D} settings; does not wait. Unless the settings name one, the
+     * management interface (health, metrics) gets a free port, so runs never collide on 9000.
+     */
     public static PackagedFleetlink start(String... systemProperties) throws IOException {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: integration tests run after ./mvnw package");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> argv = new ArrayList<>(List.of(java));
+        int managementPort = 0;
         for (String property : systemProperties) {
             argv.add("-D" + property);
+            if (property.startsWith(MANAGEMENT_PORT)) {
+                managementPort = Integer.parseInt(property.substring(MANAGEMENT_PORT.length()));
+            }
+        }
+        if (managementPort == 0) {
+            managementPort = TestPorts.freePort();
+            argv.add("-D" + MANAGEMENT_PORT + managementPort);
         }
         argv.addAll(List.of("-jar", JAR.toString()));
         Path log = Files.createTempFile("fleetlink-packaged", ".log");
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("FLEETLINK_AGENT_AUTH_TOKEN");
-        return new PackagedFleetlink(builder.start(), log);
+        return new PackagedFleetlink(builder.start(), log, managementPort);
+    }
+
+    /** The port of the management interface: {@code /q/health/*} and {@code /q/metrics}. */
+    public int managementPort() {
+        return managementPort;
     }
 
     /** Waits until the process says it started; fails with its output if it exits first. */

@@ -39,6 +39,8 @@ import io.smallrye.mutiny.Uni;
 final class HttpAgentClient implements AgentClient {
 
     private static final int MAX_BODY_IN_MESSAGE = 200;
+    private static final String POOLED_CONNECTION_TTL = "io.quarkus.rest.client.connection-ttl";
+    private static final int POOLED_CONNECTION_TTL_SECONDS = 20;
 
     private final HostAddress host;
     private final String authorization;
@@ -56,7 +58,10 @@ final class HttpAgentClient implements AgentClient {
                 .baseUri(URI.create((this.tls ? "https://" : "http://") + hostLiteral(host.address()) + ":" + host.httpPort()))
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .disableDefaultMapper(true)
-                .followRedirects(false);
+                .followRedirects(false)
+                // Pooled connections are dropped after 20 s idle, below the agent's 30 s
+                // quarkus.http.idle-timeout, so a request never goes out on one the agent is closing.
+                .property(POOLED_CONNECTION_TTL, POOLED_CONNECTION_TTL_SECONDS);
         tls.ifPresent(builder::trustStore);
         this.api = builder.build(AgentRestApi.class);
     }

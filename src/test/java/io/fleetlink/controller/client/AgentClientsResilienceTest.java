@@ -39,6 +39,7 @@ import io.fleetlink.protocol.PingResponse;
 import io.fleetlink.protocol.StopProcessRequest;
 import io.fleetlink.protocol.StopProcessResponse;
 import io.fleetlink.support.FakeGrpcAgent;
+import io.fleetlink.support.ManagementPort;
 import io.fleetlink.support.TestConfigs;
 import io.fleetlink.support.TestPorts;
 import io.grpc.Status;
@@ -365,7 +366,7 @@ class AgentClientsResilienceTest {
         assertThatThrownBy(() -> systemInfo(appClients, ghost).await().atMost(Duration.ofSeconds(10)))
                 .isInstanceOfSatisfying(AgentUnreachableException.class, e -> assertThat(e.breakerOpen()).isTrue());
 
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().when().get(ManagementPort.url("/q/metrics")).then().statusCode(200).extract().asString();
         assertThat(metrics).contains("fleetlink_agent_requests_seconds_count{operation=\"ping\",outcome=\"success\",protocol=\"http\"}");
         assertThat(metrics).contains("fleetlink_agent_requests_seconds_bucket{operation=\"system-info\",outcome=\"success\",protocol=\"http\"");
         assertThat(metrics).contains("fleetlink_agent_requests_seconds_count{operation=\"system-info\",outcome=\"unreachable\",protocol=\"http\"}");
@@ -376,7 +377,7 @@ class AgentClientsResilienceTest {
         assertThat(metrics).doesNotContain("ghost-metrics").doesNotContain("wm-metrics");
 
         appClients.evict("ghost-metrics");
-        String after = given().when().get("/q/metrics").then().extract().asString();
+        String after = given().when().get(ManagementPort.url("/q/metrics")).then().extract().asString();
         assertThat(gauge(after, "fleetlink_agent_breakers_open")).isLessThan(gauge(metrics, "fleetlink_agent_breakers_open"));
     }
 

@@ -45,6 +45,16 @@ class PackagedAgentIT {
             assertThat(anonymous.statusCode()).isEqualTo(401);
             assertThat(anonymous.body()).contains("\"code\":401");
 
+            String management = "http://127.0.0.1:" + agent.managementPort();
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(management + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            for (String path : new String[] {"/q/health/ready", "/q/metrics"}) {
+                assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + path)).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).as("%s on the API port", path).isEqualTo(404);
+            }
+
             try (AgentGrpc grpcClient = new AgentGrpc(grpc)) {
                 AgentProto.PingResponse response = grpcClient.stub(TOKEN).ping(AgentProto.PingRequest.getDefaultInstance());
                 assertThat(response.getHostId()).isNotBlank();

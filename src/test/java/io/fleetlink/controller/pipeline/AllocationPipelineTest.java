@@ -25,6 +25,7 @@ import io.fleetlink.controller.store.Store;
 import io.fleetlink.support.CallbackReceiver;
 import io.fleetlink.support.ControllerTestResources;
 import io.fleetlink.support.FakeAgent;
+import io.fleetlink.support.ManagementPort;
 import io.fleetlink.support.TestPorts;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -186,7 +187,7 @@ class AllocationPipelineTest {
                 .body("message", containsString("OFFLINE"));
         api().when().get("/api/v1/hosts/" + up).then().body("data.last_seen", org.hamcrest.Matchers.notNullValue());
 
-        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = RestAssured.get(ManagementPort.url("/q/metrics")).then().statusCode(200).extract().asString();
         assertThat(metrics).contains("fleetlink_controller_hosts{reachability=\"OFFLINE\"")
                 .contains("fleetlink_controller_outbox_backlog")
                 .contains("fleetlink_controller_operations_total")
