@@ -32,6 +32,31 @@ final class Processes {
         return builder.start();
     }
 
+    /**
+     * A process of {@code uid} that forks a child and exits, over and over (every ~10 ms), so its pid
+     * keeps changing: what a pid-by-pid kill cannot catch. It runs under a root perl that has made
+     * itself the child subreaper and reaps what the loop leaves, since PID 1 may not; the perl exits
+     * once the loop is gone. Returns the perl.
+     */
+    static Process startForkHopper(int uid, int gid) throws IOException {
+        int prctl = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 157;
+            case "aarch64" -> 167;
+            default -> throw new org.opentest4j.TestAbortedException("no prctl syscall number for " + System.getProperty("os.arch"));
+        };
+        String subreaper = "syscall(" + prctl + ", 36, 1, 0, 0, 0) == 0 or die \"prctl: $!\";"
+                + " my $pid = fork(); if ($pid == 0) { exec @ARGV or die \"exec: $!\"; }"
+                + " while (waitpid(-1, 0) > 0) {}";
+        ProcessBuilder builder = new ProcessBuilder("perl", "-e", subreaper,
+                "setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--",
+                "/bin/sh", "-c", "sleep 0.01; /bin/sh -c \"$HOP\" &")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("HOP", "sleep 0.01; /bin/sh -c \"$HOP\" &");
+        return builder.start();
+    }
+
     /** Pids of live (not zombie) processes whose environment holds {@code variable=value}. */
     static List<Integer> withEnv(String variable, String value) {
         byte[] wanted = (variable + "=" + value).getBytes(StandardCharsets.UTF_8);

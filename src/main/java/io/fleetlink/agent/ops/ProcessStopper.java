@@ -63,7 +63,7 @@ public class ProcessStopper {
      * Room kept inside the operation timeout after the grace period: the first signal's helper, then
      * per SIGKILL round a helper and the wait for the processes to go, and a second to answer.
      */
-    static final Duration KILL_BUDGET = Signals.AS_USER_TIMEOUT
+    public static final Duration KILL_BUDGET = Signals.AS_USER_TIMEOUT
             .plus(Signals.AS_USER_TIMEOUT.plus(KILL_WAIT).multipliedBy(KILL_ROUNDS))
             .plusSeconds(1);
 
@@ -250,7 +250,7 @@ public class ProcessStopper {
     }
 
     /** {@code configured}, or {@code operationTimeout} less {@link #KILL_BUDGET} if that is shorter (never negative). */
-    static Duration fitGrace(Duration configured, Duration operationTimeout) {
+    public static Duration fitGrace(Duration configured, Duration operationTimeout) {
         Duration room = operationTimeout.minus(KILL_BUDGET);
         if (room.isNegative()) {
             room = Duration.ZERO;
