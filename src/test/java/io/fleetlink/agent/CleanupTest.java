@@ -326,14 +326,14 @@ class CleanupTest {
             }
             theirs.add(new ProcessBuilder("runuser", "-u", user.name(), "--", "sleep", "1000").start());
             Thread.sleep(300); // let runuser drop privileges and exec sleep
-            List<Integer> before = TestUsers.pidsOf(user.uid());
+            List<Integer> before = TestUsers.runningPidsOf(user.uid());
             assertThat(before).hasSizeGreaterThanOrEqualTo(3);
 
             http().body(Map.of("user", user.name(), "types", List.of("process"), "dry_run", true))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(200)
                     .body("data.steps[0].removed.size()", equalTo(before.size()));
-            assertThat(TestUsers.pidsOf(user.uid())).containsExactlyInAnyOrderElementsOf(before);
+            assertThat(TestUsers.runningPidsOf(user.uid())).containsExactlyInAnyOrderElementsOf(before);
 
             try (AgentGrpc grpc = AgentGrpc.local()) {
                 AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
@@ -347,7 +347,7 @@ class CleanupTest {
             for (Process process : theirs) {
                 assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
-            assertThat(TestUsers.pidsOf(user.uid())).isEmpty();
+            assertThat(TestUsers.runningPidsOf(user.uid())).isEmpty();
             assertThat(mine.isAlive()).as("a process of another user survives").isTrue();
         } finally {
             theirs.forEach(Process::destroyForcibly);
@@ -357,9 +357,10 @@ class CleanupTest {
 
     @Test
     void processStepEndsAProcessThatForksAndExitsInALoopOverHttp() throws Exception {
-        Process hopper = Processes.startForkHopper(user.uid(), user.gid());
+        Path dir = Files.createTempDirectory("flhop-");
         try {
-            awaitRunning(user.uid());
+            Path beat = Processes.startForkHopper(user.uid(), user.gid(), dir);
+            awaitHopping(beat);
             List<String> removed = http().body(Map.of("user", user.name(), "types", List.of("process")))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(200)
@@ -367,19 +368,19 @@ class CleanupTest {
                     .body("data.steps[0].message", containsString("verified none is left running"))
                     .extract().jsonPath().getList("data.steps[0].removed", String.class);
             assertThat(removed).as("the pids seen").isNotEmpty();
-            assertThat(TestUsers.runningPidsOf(user.uid())).isEmpty();
-            assertThat(hopper.waitFor(10, TimeUnit.SECONDS)).as("the subreaper ends once the loop is gone").isTrue();
+            assertStopped(beat);
         } finally {
             TestUsers.killAll(user);
-            hopper.destroyForcibly();
+            TestFiles.deleteTree(dir);
         }
     }
 
     @Test
     void processStepEndsAProcessThatForksAndExitsInALoopOverGrpc() throws Exception {
-        Process hopper = Processes.startForkHopper(user.uid(), user.gid());
+        Path dir = Files.createTempDirectory("flhop-");
         try (AgentGrpc grpc = AgentGrpc.local()) {
-            awaitRunning(user.uid());
+            Path beat = Processes.startForkHopper(user.uid(), user.gid(), dir);
+            awaitHopping(beat);
             AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
                     .setUser(user.name())
                     .addTypes("process")
@@ -387,11 +388,10 @@ class CleanupTest {
             assertThat(response.getSuccess()).as(response.toString()).isTrue();
             assertThat(response.getSteps(0).getRemovedList()).isNotEmpty();
             assertThat(response.getSteps(0).getMessage()).contains("verified none is left running");
-            assertThat(TestUsers.runningPidsOf(user.uid())).isEmpty();
-            assertThat(hopper.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertStopped(beat);
         } finally {
             TestUsers.killAll(user);
-            hopper.destroyForcibly();
+            TestFiles.deleteTree(dir);
         }
     }
 
@@ -460,12 +460,20 @@ class CleanupTest {
                 .extract().jsonPath().getString("data.steps[0].message");
     }
 
-    private static void awaitRunning(int uid) throws InterruptedException {
+    private static void awaitHopping(Path beat) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (TestUsers.runningPidsOf(uid).isEmpty() && System.nanoTime() < deadline) {
+        while (Processes.beats(beat) < 3 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(TestUsers.runningPidsOf(uid)).as("the fork hopper runs").isNotEmpty();
+        assertThat(Processes.beats(beat)).as("the fork hopper has hopped").isGreaterThanOrEqualTo(3);
+    }
+
+    /** The loop no longer writes its heartbeat, and /proc shows nothing of the user running. */
+    private void assertStopped(Path beat) throws InterruptedException {
+        long before = Processes.beats(beat);
+        Thread.sleep(500); // ten generations of the loop, had one copy slipped out
+        assertThat(Processes.beats(beat)).as("the fork loop is over").isEqualTo(before);
+        assertThat(TestUsers.runningPidsOf(user.uid())).isEmpty();
     }
 
     private RequestSpecification http() {

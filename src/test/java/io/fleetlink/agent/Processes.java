@@ -33,28 +33,32 @@ final class Processes {
     }
 
     /**
-     * A process of {@code uid} that forks a child and exits, over and over (every ~10 ms), so its pid
-     * keeps changing: what a pid-by-pid kill cannot catch. It runs under a root perl that has made
-     * itself the child subreaper and reaps what the loop leaves, since PID 1 may not; the perl exits
-     * once the loop is gone. Returns the perl.
+     * A process of {@code uid} that forks a copy of itself and exits, over and over (every ~50 ms), so
+     * its pid keeps changing: what a pid-by-pid kill cannot catch. Each copy appends a line to
+     * {@code dir/beat}, so a test can tell for sure whether the loop still runs (a /proc scan cannot:
+     * it is a snapshot the loop slips through). {@code dir} is handed to the user. The copies are
+     * orphans: where PID 1 does not reap, each one that exits stays a zombie of that uid.
      */
-    static Process startForkHopper(int uid, int gid) throws IOException {
-        int prctl = switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> 157;
-            case "aarch64" -> 167;
-            default -> throw new org.opentest4j.TestAbortedException("no prctl syscall number for " + System.getProperty("os.arch"));
-        };
-        String subreaper = "syscall(" + prctl + ", 36, 1, 0, 0, 0) == 0 or die \"prctl: $!\";"
-                + " my $pid = fork(); if ($pid == 0) { exec @ARGV or die \"exec: $!\"; }"
-                + " while (waitpid(-1, 0) > 0) {}";
-        ProcessBuilder builder = new ProcessBuilder("perl", "-e", subreaper,
-                "setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--",
-                "/bin/sh", "-c", "sleep 0.01; /bin/sh -c \"$HOP\" &")
+    static Path startForkHopper(int uid, int gid, Path dir) throws IOException {
+        Path script = dir.resolve("hop.sh");
+        Files.writeString(script, "#!/bin/sh\necho >> \"${0%/*}/beat\"\nsleep 0.05\n\"$0\" &\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        io.fleetlink.support.TestCommands.ok("chown", uid + ":" + gid, dir.toString());
+        new ProcessBuilder("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--", script.toString())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        builder.environment().put("HOP", "sleep 0.01; /bin/sh -c \"$HOP\" &");
-        return builder.start();
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return dir.resolve("beat");
+    }
+
+    /** Lines the fork hopper has written; 0 before its first. */
+    static long beats(Path beat) {
+        try {
+            return Files.exists(beat) ? Files.size(beat) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** Pids of live (not zombie) processes whose environment holds {@code variable=value}. */

@@ -67,6 +67,9 @@ public class ProcessStopper {
             .plus(Signals.AS_USER_TIMEOUT.plus(KILL_WAIT).multipliedBy(KILL_ROUNDS))
             .plusSeconds(1);
 
+    /** Scans before signalling a user's processes, for the report (each is a snapshot a fork loop can slip through). */
+    private static final int SCANS = 3;
+
     /** How often a wait for processes to go looks at {@code /proc} again. */
     private static final long POLL_MILLIS = 50;
 
@@ -149,8 +152,10 @@ public class ProcessStopper {
 
     /**
      * Ends every process of {@code user}: SIGTERM to all of them at once, as the user; then, after
-     * {@code grace} (cut to fit the operation timeout), SIGKILL rounds until {@code /proc} shows none
-     * left. On a dry run only lists them. Zombies are counted apart: they have exited already.
+     * {@code grace} (cut to fit the operation timeout) or as soon as none is seen, SIGKILL rounds (at
+     * least one) until {@code /proc} shows none left. On a dry run only lists them. The pids reported
+     * are those the scans saw; a loop of short-lived processes may be seen only in part, but is ended
+     * all the same. Zombies are counted apart: they have exited already.
      *
      * @throws AgentException 403 for an account below {@code fleetlink.agent.ssh.min-uid}; 500 when a
      *         process is still running after every SIGKILL round (nothing is claimed that is not verified)
@@ -162,17 +167,23 @@ public class ProcessStopper {
                     + ", below fleetlink.agent.ssh.min-uid=" + floor + "; system accounts' processes are never killed");
         }
         Set<Integer> seen = new TreeSet<>();
-        List<ProcessInfo> running = runningOf(user, seen);
-        if (dryRun || running.isEmpty()) {
+        // A /proc scan is a snapshot that a process forking and exiting in a loop slips through, so
+        // what is seen is only reported: the signals below go out whether or not anything was seen.
+        for (int scan = 0; scan < SCANS; scan++) {
+            runningOf(user, seen);
+        }
+        if (dryRun) {
             return new UserProcesses(List.copyOf(seen), zombiesOf(user), false);
         }
         Duration fitted = fit(grace, "fleetlink.agent.cleanup.process-grace");
         List<String> helper = new ArrayList<>();
         helper.add("TERM: " + signals.sendAsUser(user, "TERM"));
-        boolean escalated = false;
         boolean gone = awaitNoneOf(user, fitted, seen);
+        boolean escalated = !gone;
+        // At least one SIGKILL round even when the scans saw nothing: a SIGKILLed process cannot fork
+        // again, so only after one does "nothing seen in /proc" mean nothing is left.
+        gone = false;
         for (int round = 0; round < KILL_ROUNDS && !gone; round++) {
-            escalated = true;
             helper.add("KILL: " + signals.sendAsUser(user, "KILL"));
             gone = awaitNoneOf(user, KILL_WAIT, seen);
         }
@@ -381,7 +392,8 @@ public class ProcessStopper {
                 return;
             }
             try {
-                Thread.sleep(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+                // A full scan reads every process's environment: twice a second is enough to link new children.
+                Thread.sleep(Math.min(500, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

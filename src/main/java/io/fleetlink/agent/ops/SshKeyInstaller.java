@@ -67,7 +67,7 @@ public class SshKeyInstaller {
             keys = "no ~/.ssh to empty";
         }
         int ended = sessions.terminate(user);
-        return new CleanupMachineResponse.Step("ssh", true, keys + "; ended " + ended + " sessions", fingerprints);
+        return new CleanupMachineResponse.Step("ssh", true, keys + notRead + "; ended " + ended + " sessions", fingerprints);
     }
 
     private List<AuthorizedKeys.Key> validate(List<String> entries) {

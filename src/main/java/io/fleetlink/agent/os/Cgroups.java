@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Reads cgroup v2 membership, so StopProcess can take in every process of a container or systemd scope
@@ -30,6 +31,7 @@ public class Cgroups {
     private final ProcFs procFs;
     private final Path mountInfo;
 
+    @Inject
     public Cgroups(ProcFs procFs) {
         this(procFs, Path.of("/proc/self/mountinfo"));
     }
