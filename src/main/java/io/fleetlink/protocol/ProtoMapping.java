@@ -138,11 +138,17 @@ public final class ProtoMapping {
                 .addAllKilledPids(result.killedPids())
                 .setEscalatedToKill(result.escalatedToKill())
                 .setAlreadyStopped(result.alreadyStopped())
+                .addAllFound(result.found().stream()
+                        .map(found -> AgentProto.FoundProcess.newBuilder().setPid(found.pid()).setVia(found.via()).build())
+                        .toList())
                 .build();
     }
 
     public static StopProcessResponse fromProto(AgentProto.StopProcessResponse r) {
-        return new StopProcessResponse(r.getTaskId(), List.copyOf(r.getKilledPidsList()), r.getEscalatedToKill(), r.getAlreadyStopped());
+        return new StopProcessResponse(r.getTaskId(), List.copyOf(r.getKilledPidsList()), r.getEscalatedToKill(), r.getAlreadyStopped(),
+                r.getFoundList().stream()
+                        .map(found -> new StopProcessResponse.Found(found.getPid(), found.getVia()))
+                        .toList());
     }
 
     // ---- ResetSSH

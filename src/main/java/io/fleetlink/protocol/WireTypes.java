@@ -9,7 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection(targets = {
         PingResponse.class,
         GetSystemInfoResponse.class, GetSystemInfoResponse.Cpu.class, GetSystemInfoResponse.Memory.class, GetSystemInfoResponse.Disk.class, GetSystemInfoResponse.Gpu.class,
-        StopProcessRequest.class, StopProcessResponse.class,
+        StopProcessRequest.class, StopProcessResponse.class, StopProcessResponse.Found.class,
         ResetSshRequest.class, ResetSshResponse.class,
         CleanupMachineRequest.class, CleanupMachineResponse.class, CleanupMachineResponse.Step.class,
         MountDatasetRequest.class, MountDatasetResponse.class,

@@ -3,6 +3,7 @@ package io.fleetlink.agent;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -324,14 +326,14 @@ class CleanupTest {
             }
             theirs.add(new ProcessBuilder("runuser", "-u", user.name(), "--", "sleep", "1000").start());
             Thread.sleep(300); // let runuser drop privileges and exec sleep
-            List<Integer> before = TestUsers.pidsOf(user.uid());
+            List<Integer> before = TestUsers.runningPidsOf(user.uid());
             assertThat(before).hasSizeGreaterThanOrEqualTo(3);
 
             http().body(Map.of("user", user.name(), "types", List.of("process"), "dry_run", true))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(200)
                     .body("data.steps[0].removed.size()", equalTo(before.size()));
-            assertThat(TestUsers.pidsOf(user.uid())).containsExactlyInAnyOrderElementsOf(before);
+            assertThat(TestUsers.runningPidsOf(user.uid())).containsExactlyInAnyOrderElementsOf(before);
 
             try (AgentGrpc grpc = AgentGrpc.local()) {
                 AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
@@ -345,12 +347,133 @@ class CleanupTest {
             for (Process process : theirs) {
                 assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
-            assertThat(TestUsers.pidsOf(user.uid())).isEmpty();
+            assertThat(TestUsers.runningPidsOf(user.uid())).isEmpty();
             assertThat(mine.isAlive()).as("a process of another user survives").isTrue();
         } finally {
             theirs.forEach(Process::destroyForcibly);
             mine.destroyForcibly();
         }
+    }
+
+    @Test
+    void processStepEndsAProcessThatForksAndExitsInALoopOverHttp() throws Exception {
+        Path dir = Files.createTempDirectory("flhop-");
+        try {
+            Path beat = Processes.startForkHopper(user.uid(), user.gid(), dir);
+            awaitHopping(beat);
+            List<String> removed = http().body(Map.of("user", user.name(), "types", List.of("process")))
+                    .when().post("/api/v1/machine/cleanup")
+                    .then().statusCode(200)
+                    .body("data.success", equalTo(true))
+                    .body("data.steps[0].message", containsString("verified none is left running"))
+                    .extract().jsonPath().getList("data.steps[0].removed", String.class);
+            assertThat(removed).as("the pids seen").isNotEmpty();
+            assertStopped(beat);
+        } finally {
+            TestUsers.killAll(user);
+            TestFiles.deleteTree(dir);
+        }
+    }
+
+    @Test
+    void processStepEndsAProcessThatForksAndExitsInALoopOverGrpc() throws Exception {
+        Path dir = Files.createTempDirectory("flhop-");
+        try (AgentGrpc grpc = AgentGrpc.local()) {
+            Path beat = Processes.startForkHopper(user.uid(), user.gid(), dir);
+            awaitHopping(beat);
+            AgentProto.CleanupMachineResponse response = grpc.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
+                    .setUser(user.name())
+                    .addTypes("process")
+                    .build());
+            assertThat(response.getSuccess()).as(response.toString()).isTrue();
+            assertThat(response.getSteps(0).getRemovedList()).isNotEmpty();
+            assertThat(response.getSteps(0).getMessage()).contains("verified none is left running");
+            assertStopped(beat);
+        } finally {
+            TestUsers.killAll(user);
+            TestFiles.deleteTree(dir);
+        }
+    }
+
+    @Test
+    void sshStepReplacesWhateverIsPlantedInsteadOfTheKeysFilesWithoutWaitingOnIt() throws Exception {
+        Path ssh = user.home().resolve(".ssh");
+        for (String kind : List.of("fifo", "socket", "symlink", "directory")) {
+            for (boolean grpc : List.of(false, true)) {
+                TestFiles.deleteTree(ssh);
+                Files.createDirectories(ssh);
+                Path target = outside.resolve("target-" + kind);
+                Files.writeString(target, "sentinel\n");
+                TestFiles.plant(ssh.resolve("authorized_keys"), kind, target);
+                TestFiles.plant(ssh.resolve("authorized_keys2"), kind, target);
+
+                String message = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cleanupSsh(grpc),
+                        kind + " over " + (grpc ? "gRPC" : "HTTP"));
+
+                assertThat(message).as(kind).contains("not read");
+                assertThat(Files.isRegularFile(ssh.resolve("authorized_keys"), LinkOption.NOFOLLOW_LINKS)).as(kind).isTrue();
+                assertThat(Files.size(ssh.resolve("authorized_keys"))).isZero();
+                assertThat(ssh.resolve("authorized_keys2")).as(kind).doesNotExist();
+                assertThat(Files.exists(ssh.resolve("authorized_keys2"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+                assertThat(target).hasContent("sentinel\n");
+            }
+        }
+        assertThat(TestFiles.parkedThreads("fleetlink-ssh-")).as("no open left waiting").isEmpty();
+    }
+
+    @Test
+    void sshStepReplacesASshDirectoryThatIsNotADirectory() throws Exception {
+        Path ssh = user.home().resolve(".ssh");
+        for (String kind : List.of("fifo", "socket", "symlink", "file")) {
+            TestFiles.deleteTree(ssh);
+            Files.deleteIfExists(ssh);
+            Path target = outside.resolve("ssh-target-" + kind);
+            Files.createDirectories(target);
+            Files.writeString(target.resolve("authorized_keys"), "sentinel\n");
+            TestFiles.plant(ssh, kind, target);
+
+            String message = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cleanupSsh(false), kind);
+
+            assertThat(message).as(kind).contains("~/.ssh was");
+            assertThat(Files.isDirectory(ssh, LinkOption.NOFOLLOW_LINKS)).as(kind).isTrue();
+            assertThat(Files.size(ssh.resolve("authorized_keys"))).isZero();
+            assertThat(target.resolve("authorized_keys")).hasContent("sentinel\n");
+        }
+    }
+
+    /** Runs the ssh step alone, asserts it succeeded, and returns its message. */
+    private String cleanupSsh(boolean grpc) throws InterruptedException {
+        if (grpc) {
+            try (AgentGrpc client = AgentGrpc.local()) {
+                AgentProto.CleanupMachineResponse response = client.authorized().cleanupMachine(AgentProto.CleanupMachineRequest.newBuilder()
+                        .setUser(user.name())
+                        .addTypes("ssh")
+                        .build());
+                assertThat(response.getSuccess()).as(response.toString()).isTrue();
+                return response.getSteps(0).getMessage();
+            }
+        }
+        return http().body(Map.of("user", user.name(), "types", List.of("ssh")))
+                .when().post("/api/v1/machine/cleanup")
+                .then().statusCode(200)
+                .body("data.success", equalTo(true))
+                .extract().jsonPath().getString("data.steps[0].message");
+    }
+
+    private static void awaitHopping(Path beat) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Processes.beats(beat) < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(Processes.beats(beat)).as("the fork hopper has hopped").isGreaterThanOrEqualTo(3);
+    }
+
+    /** The loop no longer writes its heartbeat, and /proc shows nothing of the user running. */
+    private void assertStopped(Path beat) throws InterruptedException {
+        long before = Processes.beats(beat);
+        Thread.sleep(500); // ten generations of the loop, had one copy slipped out
+        assertThat(Processes.beats(beat)).as("the fork loop is over").isEqualTo(before);
+        assertThat(TestUsers.runningPidsOf(user.uid())).isEmpty();
     }
 
     private RequestSpecification http() {

@@ -32,6 +32,35 @@ final class Processes {
         return builder.start();
     }
 
+    /**
+     * A process of {@code uid} that forks a copy of itself and exits, over and over (every ~50 ms), so
+     * its pid keeps changing: what a pid-by-pid kill cannot catch. Each copy appends a line to
+     * {@code dir/beat}, so a test can tell for sure whether the loop still runs (a /proc scan cannot:
+     * it is a snapshot the loop slips through). {@code dir} is handed to the user. The copies are
+     * orphans: where PID 1 does not reap, each one that exits stays a zombie of that uid.
+     */
+    static Path startForkHopper(int uid, int gid, Path dir) throws IOException {
+        Path script = dir.resolve("hop.sh");
+        Files.writeString(script, "#!/bin/sh\necho >> \"${0%/*}/beat\"\nsleep 0.05\n\"$0\" &\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        io.fleetlink.support.TestCommands.ok("chown", uid + ":" + gid, dir.toString());
+        new ProcessBuilder("setpriv", "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--", script.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return dir.resolve("beat");
+    }
+
+    /** Lines the fork hopper has written; 0 before its first. */
+    static long beats(Path beat) {
+        try {
+            return Files.exists(beat) ? Files.size(beat) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** Pids of live (not zombie) processes whose environment holds {@code variable=value}. */
     static List<Integer> withEnv(String variable, String value) {
         byte[] wanted = (variable + "=" + value).getBytes(StandardCharsets.UTF_8);

@@ -3,6 +3,7 @@ package io.fleetlink.agent;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -278,6 +280,71 @@ class SshResetTest {
         } finally {
             TestFiles.deleteTree(elsewhere);
         }
+    }
+
+    @Test
+    void replacesWhateverIsPlantedAtTheKeysFilesOrSshWithoutWaitingAndLoginFollowsTheNewKey() throws Exception {
+        Path ssh = user.home().resolve(".ssh");
+        Path elsewhere = Files.createTempDirectory("flelsewhere-");
+        try {
+            Path oldKeys = elsewhere.resolve("authorized_keys");
+            Files.writeString(oldKeys, TestSshd.publicKey(keyB) + "\n");
+            List<String[]> cases = new java.util.ArrayList<>();
+            for (String name : List.of("authorized_keys", "authorized_keys2")) {
+                for (String kind : List.of("fifo", "socket", "symlink", "directory")) {
+                    cases.add(new String[] {name, kind});
+                }
+            }
+            for (String kind : List.of("symlink", "fifo", "socket", "file")) {
+                cases.add(new String[] {".ssh", kind});
+            }
+            for (int i = 0; i < cases.size(); i++) {
+                String name = cases.get(i)[0];
+                String kind = cases.get(i)[1];
+                boolean grpc = i % 2 == 1;
+                String what = kind + " at " + name + " over " + (grpc ? "gRPC" : "HTTP");
+                install(keyB);
+                if (name.equals(".ssh")) {
+                    TestFiles.deleteTree(ssh);
+                    TestFiles.plant(ssh, kind, elsewhere);
+                } else {
+                    Files.deleteIfExists(ssh.resolve(name));
+                    TestFiles.plant(ssh.resolve(name), kind, oldKeys);
+                }
+
+                assertTimeoutPreemptively(Duration.ofSeconds(20), () -> resetTo(keyA, grpc), what);
+
+                assertThat(Files.isDirectory(ssh, LinkOption.NOFOLLOW_LINKS)).as(what).isTrue();
+                assertThat(Files.isRegularFile(authorizedKeys(), LinkOption.NOFOLLOW_LINKS)).as(what).isTrue();
+                assertThat(Files.readString(authorizedKeys())).as(what).isEqualTo(TestSshd.publicKey(keyA) + "\n");
+                assertThat(Files.exists(ssh.resolve("authorized_keys2"), LinkOption.NOFOLLOW_LINKS)).as(what).isFalse();
+                assertOwnedPrivate(ssh, "rwx------");
+                assertThat(oldKeys).as(what).hasContent(TestSshd.publicKey(keyB) + "\n");
+                assertThat(sshd.run(keyA, user.name(), "true")).as(what + ": " + sshd.log()).isZero();
+                assertThat(sshd.run(keyB, user.name(), "true")).as(what).isEqualTo(255);
+            }
+            assertThat(TestFiles.parkedThreads("fleetlink-ssh-")).as("no open left waiting").isEmpty();
+        } finally {
+            TestFiles.deleteTree(elsewhere);
+        }
+    }
+
+    private void resetTo(Path key, boolean grpc) throws InterruptedException {
+        if (grpc) {
+            try (AgentGrpc client = AgentGrpc.local()) {
+                AgentProto.ResetSSHResponse response = client.authorized().resetSSH(AgentProto.ResetSSHRequest.newBuilder()
+                        .setUser(user.name())
+                        .addAuthorizedKeys(TestSshd.publicKey(key))
+                        .setTerminateSessions(false)
+                        .build());
+                assertThat(response.getFingerprintsList()).containsExactly(TestSshd.fingerprint(key));
+            }
+            return;
+        }
+        http().body(reset(List.of(TestSshd.publicKey(key)), false))
+                .when().post("/api/v1/ssh/reset")
+                .then().statusCode(200)
+                .body("data.fingerprints", contains(TestSshd.fingerprint(key)));
     }
 
     // ---- helpers

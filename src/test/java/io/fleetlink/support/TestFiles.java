@@ -81,4 +81,35 @@ public final class TestFiles {
             throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
+
+    /**
+     * Puts at {@code path} what a tenant might plant where a file is expected: {@code fifo},
+     * {@code socket} (left bound to nothing), {@code symlink} (to {@code target}), {@code directory}
+     * (holding a file) or {@code file}.
+     */
+    public static void plant(Path path, String kind, Path target) throws IOException {
+        switch (kind) {
+            case "fifo" -> TestCommands.ok("mkfifo", path.toString());
+            case "socket" -> {
+                try (java.nio.channels.ServerSocketChannel socket = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                    socket.bind(java.net.UnixDomainSocketAddress.of(path));
+                }
+            }
+            case "symlink" -> Files.createSymbolicLink(path, target);
+            case "directory" -> {
+                Files.createDirectory(path);
+                Files.writeString(path.resolve("inside"), "planted\n");
+            }
+            case "file" -> Files.writeString(path, "planted\n");
+            default -> throw new IllegalArgumentException(kind);
+        }
+    }
+
+    /** Live threads whose name starts with {@code prefix}: work the agent left waiting. */
+    public static List<String> parkedThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.isAlive() && thread.getName().startsWith(prefix))
+                .map(Thread::getName)
+                .toList();
+    }
 }

@@ -47,7 +47,7 @@ public final class TestSshd implements AutoCloseable {
                 PasswordAuthentication no
                 KbdInteractiveAuthentication no
                 PubkeyAuthentication yes
-                AuthorizedKeysFile .ssh/authorized_keys
+                AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2
                 StrictModes yes
                 PermitRootLogin no
                 AllowUsers fl*

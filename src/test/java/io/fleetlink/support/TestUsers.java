@@ -49,20 +49,35 @@ public final class TestUsers {
         return lookup(name);
     }
 
-    /** Kills the user's processes (by pid), then removes the account and its home. Null-safe. */
+    /** Kills the user's processes (as the user, then by pid), then removes the account and its home. Null-safe. */
     public static void delete(TestUser user) {
         if (user == null) {
             return;
         }
-        for (int round = 0; round < 20 && !pidsOf(user.uid()).isEmpty(); round++) {
-            List<String> argv = new ArrayList<>(List.of("kill", "-KILL", "--"));
-            pidsOf(user.uid()).forEach(pid -> argv.add(Integer.toString(pid)));
-            TestCommands.run(60, argv);
-            sleep(100);
-        }
+        killAll(user);
         retryingOnLock(List.of("userdel", "--remove", user.name()), 12); // 12: mail spool or home already gone
         if (user.home().startsWith("/home/") && Files.exists(user.home())) {
             TestFiles.deleteTree(user.home());
+        }
+    }
+
+    /** Ends every process of the user, even one forking in a loop; zombies whose parent never reaps them stay. */
+    public static void killAll(TestUser user) {
+        for (int round = 0; round < 20 && !pidsOf(user.uid()).isEmpty(); round++) {
+            // kill(-1) as the user: reaches every process of theirs at once, even one forking in a loop.
+            TestCommands.run(60, List.of("env", "-i", "setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups",
+                    "--", "kill", "-KILL", "--", "-1"));
+            sleep(100);
+            List<Integer> left = pidsOf(user.uid());
+            if (left.isEmpty()) {
+                break;
+            }
+            List<String> argv = new ArrayList<>(List.of("kill", "-KILL", "--"));
+            left.forEach(pid -> argv.add(Integer.toString(pid)));
+            TestCommands.run(60, argv);
+            if (left.stream().allMatch(TestUsers::zombie)) {
+                break; // exited; only their parent (maybe a PID 1 that never reaps) can remove them
+            }
         }
     }
 
@@ -85,6 +100,24 @@ public final class TestUsers {
             throw new IllegalStateException(e);
         }
         return pids;
+    }
+
+    /** Live (not zombie) pids whose real uid is {@code uid}. */
+    public static List<Integer> runningPidsOf(int uid) {
+        return pidsOf(uid).stream()
+                .filter(pid -> !zombie(pid))
+                .toList();
+    }
+
+    /** True when {@code pid} is a zombie or gone. */
+    public static boolean zombie(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state == 'Z' || state == 'X';
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
     }
 
     private static TestUser lookup(String name) {

@@ -99,10 +99,7 @@ public class MachineCleaner {
     }
 
     private Step processStep(UserAccount user, boolean dryRun) {
-        List<String> pids = processes.killUserProcesses(user, config.cleanup().processGrace(), dryRun).stream()
-                .map(String::valueOf)
-                .toList();
-        return new Step(CleanupStepType.PROCESS.wireName(), true, (dryRun ? "would end " : "ended ") + pids.size() + " processes of " + user.name(), pids);
+        return processes.cleanupStep(user, config.cleanup().processGrace(), dryRun);
     }
 
     private Step dataStep(UserAccount user, boolean dryRun) {

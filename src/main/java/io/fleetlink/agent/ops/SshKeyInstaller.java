@@ -44,28 +44,31 @@ public class SshKeyInstaller {
         return new ResetSshResponse(user.name(), keys.stream().map(AuthorizedKeys.Key::fingerprint).toList(), ended);
     }
 
-    /** The cleanup's {@code ssh} step: revoke every key and end every session; a dry run only lists. */
+    /**
+     * The cleanup's {@code ssh} step: revoke every key (authorized_keys emptied, authorized_keys2
+     * removed, whatever non-file was planted at either name or at ~/.ssh replaced) and end every
+     * session; a dry run only lists. The fingerprints listed are those of the keys files that were
+     * regular files; anything else is replaced, not read.
+     */
     public CleanupMachineResponse.Step revokeAll(UserAccount user, boolean dryRun) {
         AuthorizedKeysFile.Current current = AuthorizedKeysFile.read(user);
         List<String> fingerprints = AuthorizedKeys.fingerprintsIn(current.content());
         int sessionCount = SshSessions.countSessions(sessions.find(user));
+        String notRead = current.notRead().isEmpty() ? "" : "; " + String.join("; ", current.notRead());
         if (dryRun) {
             return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
-                    + " keys) and end " + sessionCount + " sessions", fingerprints);
+                    + " keys), remove ~/.ssh/authorized_keys2 and end " + sessionCount + " sessions" + notRead, fingerprints);
         }
-        if (current.exists()) {
-            AuthorizedKeysFile.replace(user, "");
+        String keys;
+        if (current.sshDirExists()) {
+            List<String> replaced = AuthorizedKeysFile.replace(user, "");
+            keys = "emptied ~/.ssh/authorized_keys (" + fingerprints.size() + " keys)"
+                    + (replaced.isEmpty() ? "" : "; " + String.join("; ", replaced));
+        } else {
+            keys = "no ~/.ssh to empty";
         }
         int ended = sessions.terminate(user);
-        String keys;
-        if (!current.exists()) {
-            keys = "no ~/.ssh/authorized_keys to empty";
-        } else if (current.sshDirSymlink()) {
-            keys = "replaced the symlink ~/.ssh by a directory with an empty authorized_keys";
-        } else {
-            keys = "emptied ~/.ssh/authorized_keys (" + fingerprints.size() + " keys)";
-        }
-        return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, keys + "; ended " + ended + " sessions", fingerprints);
+        return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, keys + notRead + "; ended " + ended + " sessions", fingerprints);
     }
 
     private List<AuthorizedKeys.Key> validate(List<String> entries) {

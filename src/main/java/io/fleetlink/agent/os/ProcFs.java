@@ -119,6 +119,23 @@ public class ProcFs {
         return Optional.empty();
     }
 
+    /**
+     * The process's cgroup v2 path (the {@code 0::} line of {@code /proc/<pid>/cgroup}, relative to the
+     * cgroup2 mount), or empty when it is gone or only on cgroup v1.
+     */
+    public Optional<String> cgroupV2(int pid) {
+        try {
+            for (String line : Files.readAllLines(root.resolve(Integer.toString(pid)).resolve("cgroup"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("0::")) {
+                    return Optional.of(line.substring(3));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
     /** The process's argv, empty for kernel threads or a process that is gone. */
     public List<String> cmdline(int pid) {
         try {

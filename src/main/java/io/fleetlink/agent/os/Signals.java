@@ -20,6 +20,9 @@ public class Signals {
 
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Hard limit on one {@link #sendAsUser} helper; {@code kill(-1)} itself returns at once. */
+    public static final Duration AS_USER_TIMEOUT = Duration.ofSeconds(5);
+
     private final HostCommands commands;
     private final ProcFs procFs;
     private final long self = ProcessHandle.current().pid();
@@ -61,6 +64,48 @@ public class Signals {
             throw new IllegalStateException("cannot send SIG" + name + ": " + e.getMessage(), e);
         }
         return sent;
+    }
+
+    /**
+     * Sends {@code signal} to every process of {@code user} at once: a helper that has become that uid
+     * (real, effective and saved; no supplementary groups, so no capability survives its exec) calls
+     * {@code kill(-1, signal)}, which the kernel delivers to every process that uid may signal while
+     * holding the task list, so a process forking in a loop cannot slip past it, and which never
+     * reaches another user's process, PID 1 or the agent. Returns what the helper reported; the caller
+     * must check {@code /proc} to know whether anything is left. The helper runs with an empty
+     * environment, since the user may read the environment of a process running as them. Blocking.
+     *
+     * @throws IllegalArgumentException for uid 0 or a signal not in {@link #ALLOWED}
+     * @throws IllegalStateException when setpriv or kill cannot be found or run
+     */
+    public String sendAsUser(UserAccount user, String signal) {
+        String name = signal.startsWith("SIG") ? signal.substring(3) : signal;
+        if (!ALLOWED.contains(name)) {
+            throw new IllegalArgumentException("signal " + signal + " is not allowed");
+        }
+        if (user.uid() <= 0 || user.gid() < 0) {
+            throw new IllegalArgumentException("refusing to signal every process of uid " + user.uid());
+        }
+        List<String> argv = List.of(
+                program("env"), "-i",
+                program("setpriv"), "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--",
+                // procps kill takes "-1" only after "--", and the signal only as "-NAME" before it.
+                program("kill"), "-" + name, "--", "-1");
+        try {
+            HostCommands.Result result = commands.run(argv, AS_USER_TIMEOUT);
+            // Non-zero: nothing of that uid was left to signal, or the user killed the helper first.
+            // Either way only /proc can tell what is left, so this is for the report only.
+            return result.ok() ? "sent" : "helper ended with status " + result.exitCode() + " " + result.diagnostic();
+        } catch (HostCommands.CommandException e) {
+            return "helper failed: " + e.getMessage();
+        }
+    }
+
+    private static String program(String name) {
+        return Executables.find(name)
+                .map(Object::toString)
+                .orElseThrow(() -> new IllegalStateException(name + " is not on the agent's PATH; it is needed to signal "
+                        + "a user's processes as that user (util-linux setpriv, procps kill, coreutils env)"));
     }
 
     /**

@@ -54,4 +54,44 @@ class ProcFsTest {
         assertThat(new ProcFs(proc).list()).hasSize(4);
         assertThat(new ProcFs(proc).processGroup(99)).isEqualTo(List.of());
     }
+
+    @Test
+    void readsTheCgroupV2PathOnly() throws IOException {
+        process(30, "task", 'S', 1, 30, 5, 1000, "");
+        Files.writeString(proc.resolve("30/cgroup"), "4:memory:/v1/path\n0::/system.slice/task-30.scope\n");
+        process(31, "v1only", 'S', 1, 31, 5, 1000, "");
+        Files.writeString(proc.resolve("31/cgroup"), "4:memory:/v1/path\n");
+        ProcFs procFs = new ProcFs(proc);
+        assertThat(procFs.cgroupV2(30)).contains("/system.slice/task-30.scope");
+        assertThat(procFs.cgroupV2(31)).isEmpty();
+        assertThat(procFs.cgroupV2(32)).isEmpty();
+    }
+
+    @Test
+    void takesCgroupMembersOnlyFromACgroupThatCanBeOneTasks() throws IOException {
+        int self = (int) ProcessHandle.current().pid();
+        process(self, "agent", 'S', 1, self, 5, 0, "");
+        Files.writeString(proc.resolve(self + "/cgroup"), "0::/system.slice/fleetlink.service\n");
+        process(1, "init", 'S', 0, 1, 1, 0, "");
+        Files.writeString(proc.resolve("1/cgroup"), "0::/init.scope\n");
+        Path fs = Files.createDirectories(proc.resolve("cgroupfs"));
+        Path task = Files.createDirectories(fs.resolve("system.slice/docker-abc.scope/inner"));
+        Files.writeString(task.getParent().resolve("cgroup.procs"), "100\n101\n");
+        Files.writeString(task.resolve("cgroup.procs"), "102\n");
+        Path mountInfo = proc.resolve("mountinfo");
+        Files.writeString(mountInfo, "24 1 0:21 / /proc rw - proc proc rw\n"
+                + "30 24 0:26 / " + fs + " rw,nosuid - cgroup2 cgroup2 rw\n");
+        Cgroups cgroups = new Cgroups(new ProcFs(proc), mountInfo);
+
+        assertThat(cgroups.mountPoint()).contains(fs);
+        assertThat(cgroups.attributable("/system.slice/docker-abc.scope")).isTrue();
+        assertThat(cgroups.members("/system.slice/docker-abc.scope")).containsExactlyInAnyOrder(100, 101, 102);
+        assertThat(cgroups.attributable("/")).as("root").isFalse();
+        assertThat(cgroups.attributable("/system.slice/fleetlink.service")).as("the agent's own").isFalse();
+        assertThat(cgroups.attributable("/system.slice")).as("above the agent's").isFalse();
+        assertThat(cgroups.attributable("/init.scope")).as("PID 1's").isFalse();
+        assertThat(cgroups.attributable("/user.slice/user-1000.slice/session-3.scope")).as("a login session").isFalse();
+        assertThat(cgroups.attributable("/user.slice/user-1000.slice/user@1000.service")).as("a user manager").isFalse();
+        assertThat(cgroups.attributable("/system.slice/../x")).isFalse();
+    }
 }

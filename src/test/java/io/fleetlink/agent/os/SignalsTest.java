@@ -51,4 +51,34 @@ class SignalsTest {
         }
         throw new AssertionError("sleep " + pid + " did not show up in /proc");
     }
+
+    @Test
+    void signalsEveryProcessOfAUserAsThatUserAndNoOtherOne() throws Exception {
+        io.fleetlink.support.RealParts.requireRoot();
+        io.fleetlink.support.TestUsers.TestUser tenant = io.fleetlink.support.TestUsers.create();
+        Process mine = new ProcessBuilder("sleep", "60").start();
+        List<Process> theirs = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                theirs.add(new ProcessBuilder("setpriv", "--reuid=" + tenant.uid(), "--regid=" + tenant.gid(), "--clear-groups",
+                        "sleep", "60").start());
+            }
+            UserAccount account = new UserAccount(tenant.name(), tenant.uid(), tenant.gid(), tenant.home(), "/bin/sh");
+            for (int i = 0; i < 100 && io.fleetlink.support.TestUsers.runningPidsOf(tenant.uid()).size() < 2; i++) {
+                Thread.sleep(20);
+            }
+            assertThat(signals.sendAsUser(account, "KILL")).isEqualTo("sent");
+            for (Process process : theirs) {
+                assertThat(process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(mine.isAlive()).as("root's process").isTrue();
+            assertThatThrownBy(() -> signals.sendAsUser(new UserAccount("root", 0, 0, java.nio.file.Path.of("/root"), "/bin/sh"), "KILL"))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> signals.sendAsUser(account, "STOP")).isInstanceOf(IllegalArgumentException.class);
+        } finally {
+            theirs.forEach(Process::destroyForcibly);
+            mine.destroyForcibly();
+            io.fleetlink.support.TestUsers.delete(tenant);
+        }
+    }
 }
