@@ -63,7 +63,7 @@ class ManagementInterfaceTest {
         assertThat(config.getValue("quarkus.http.idle-timeout", Duration.class)).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.getValue("quarkus.http.read-timeout", Duration.class)).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.getValue("quarkus.http.limits.max-connections", Integer.class)).isEqualTo(500);
-        assertThat(bytes("quarkus.http.limits.max-body-size")).isEqualTo(1024 * 1024);
+        assertThat(bytes("quarkus.http.limits.max-body-size")).isEqualTo(3 * 1024 * 1024);
         assertThat(bytes("quarkus.http.limits.max-header-size")).isEqualTo(8 * 1024);
         assertThat(config.getValue("quarkus.http.http2", Boolean.class)).as("h2c lets half-open connections escape the cap").isFalse();
         assertThat(config.getValue("quarkus.management.idle-timeout", Duration.class)).isEqualTo(Duration.ofSeconds(30));
@@ -72,7 +72,7 @@ class ManagementInterfaceTest {
 
     @Test
     void grpcConnectionLimitsAreInForce() {
-        assertThat(config.getValue("quarkus.grpc.server.max-inbound-message-size", Integer.class)).isEqualTo(1024 * 1024);
+        assertThat(config.getValue("quarkus.grpc.server.max-inbound-message-size", Integer.class)).isEqualTo(3 * 1024 * 1024);
         assertThat(config.getValue("quarkus.grpc.server.max-inbound-metadata-size", Integer.class)).isEqualTo(8192);
         assertThat(config.getValue("quarkus.grpc.server.handshake-timeout", Duration.class)).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.getValue("quarkus.grpc.server.netty.keep-alive-time", Duration.class)).isEqualTo(Duration.ofSeconds(60));
