@@ -90,7 +90,7 @@ public final class TrustedDirectories {
 
     /**
      * Opens {@code root.resolve(relative)}: {@code root} must be a path {@link #requireRootOwned} returned;
-     * {@code relative} names one directory per component (no {@code .}, {@code ..} or empty ones). Each
+     * {@code relative} names one directory per component (no {@code .}, {@code ..} or empty ones; an empty path opens {@code root}). Each
      * component is looked at with no-follow attributes relative to the directory opened before it and
      * refused unless it is a directory; it is then opened as {@code name/.} relative to that directory
      * handle, so the open itself can only ever open a directory (never a FIFO, which would block, or a
@@ -104,7 +104,8 @@ public final class TrustedDirectories {
         SecureDirectoryStream<Path> current = openRoot(root);
         Path reached = root;
         try {
-            for (Path name : relative) {
+            // An empty path (the root itself) iterates as one empty name: nothing to walk.
+            for (Path name : relative.toString().isEmpty() ? List.<Path>of() : relative) {
                 String part = name.toString();
                 if (part.isEmpty() || ".".equals(part) || "..".equals(part)) {
                     throw new IllegalArgumentException("'" + relative + "' must name directories only (no '.', '..' or empty components)");
