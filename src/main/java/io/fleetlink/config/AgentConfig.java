@@ -177,13 +177,19 @@ public interface AgentConfig {
     }
 
     interface Datasets {
-        /** Datasets are mounted at {@code <mount-root>/<dataset_id>}. */
+        /**
+         * Datasets are mounted at {@code <mount-root>/<dataset_id>}. It and every directory above it must be
+         * owned by root and writable only by root (mount points there are handled by path); otherwise every
+         * mount, unmount and cleanup there fails.
+         */
         @WithDefault("/mnt/datasets")
         Path mountRoot();
 
         /**
          * Prefixes a mount source must start with, e.g. {@code /data/datasets/} or {@code nas01:/export/}.
-         * None configured: every mount is refused.
+         * None configured: every mount is refused. A local prefix and every directory above it must be owned
+         * by root and writable only by root; below it tenants may own folders, which are opened without
+         * following links and mounted as opened.
          */
         Optional<List<String>> allowedSources();
 

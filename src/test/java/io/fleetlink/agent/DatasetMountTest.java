@@ -3,18 +3,26 @@ package io.fleetlink.agent;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
@@ -30,6 +38,7 @@ import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostFixtures;
 import io.fleetlink.support.HostOpsProfile;
 import io.fleetlink.support.RealParts;
+import io.fleetlink.support.TestCommands;
 import io.fleetlink.support.TestFiles;
 import io.fleetlink.support.TestUsers;
 import io.fleetlink.support.TestUsers.TestUser;
@@ -304,6 +313,153 @@ class DatasetMountTest {
             assertThat(two).doesNotExist();
             assertThat(datasetA.resolve("labels.txt")).exists();
         } finally {
+            TestUsers.delete(tenant);
+        }
+    }
+
+    @Test
+    void refusesPropagationAndUnlistedOptionsNamingThem() throws Exception {
+        List<String> before = listing(mountRoot);
+        for (String option : List.of("shared", "rshared", "private", "rprivate", "slave", "rslave", "unbindable", "runbindable",
+                "make-shared", "exec", "suid", "rbind", "move", "user", "loop=/dev/loop0", "context=system_u", "sec=a/b",
+                "size=1m,bind", "NOATIME")) {
+            String first = option.contains(",") ? "bind" : option;
+            http().body(Map.of("dataset_id", "opt-" + TestUsers.uniqueName(), "source", datasetA.toString(), "options", option))
+                    .when().post("/api/v1/dataset/mount")
+                    .then().statusCode(400)
+                    .body("message", containsString("options: '" + first + "' is not allowed"));
+        }
+        try (AgentGrpc grpc = AgentGrpc.local()) {
+            assertThatThrownBy(() -> grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
+                    .setDatasetId("opt-grpc")
+                    .setSource(datasetA.toString())
+                    .setOptions("noatime,rshared")
+                    .build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).contains("options: 'rshared'");
+                    });
+        }
+        assertThat(listing(mountRoot)).isEqualTo(before);
+        assertThat(TestFiles.mountsUnder(mountRoot)).isEmpty();
+    }
+
+    @Test
+    void refusesFifosSocketsDevicesFilesAndLinksWithoutOpeningThem() throws Exception {
+        Path odd = Files.createDirectories(sources.resolve("odd-" + TestUsers.uniqueName()));
+        Path fifo = odd.resolve("fifo");
+        TestCommands.ok("mkfifo", fifo.toString());
+        Path device = odd.resolve("null");
+        TestCommands.ok("mknod", device.toString(), "c", "1", "3");
+        Path file = Files.writeString(odd.resolve("file.txt"), "x");
+        Path socket = odd.resolve("sock");
+        Path inside = Files.createDirectories(odd.resolve("real"));
+        Path link = Files.createSymbolicLink(odd.resolve("link"), inside);
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(socket));
+            List<String> before = listing(mountRoot);
+            Map<Path, String> refused = Map.of(
+                    fifo, "a FIFO, socket or device",
+                    fifo.resolve("below"), "a FIFO, socket or device",
+                    socket, "a FIFO, socket or device",
+                    device, "a FIFO, socket or device",
+                    file, "a regular file");
+            for (Map.Entry<Path, String> entry : refused.entrySet()) {
+                // A FIFO opened for reading would wait for a writer: the call must come back at once.
+                String message = CompletableFuture.supplyAsync(() -> http()
+                                .body(Map.of("dataset_id", "odd-" + TestUsers.uniqueName(), "source", entry.getKey().toString()))
+                                .when().post("/api/v1/dataset/mount")
+                                .then().statusCode(400)
+                                .extract().jsonPath().getString("message"))
+                        .get(20, TimeUnit.SECONDS);
+                assertThat(message).startsWith("source: ").contains("is not a directory").contains(entry.getValue());
+            }
+            http().body(Map.of("dataset_id", "odd-link", "source", link.toString()))
+                    .when().post("/api/v1/dataset/mount")
+                    .then().statusCode(403)
+                    .body("message", containsString("source: " + link))
+                    .body("message", containsString("symbolic link"));
+            http().body(Map.of("dataset_id", "odd-dots", "source", odd + "/../" + odd.getFileName() + "/real"))
+                    .when().post("/api/v1/dataset/mount")
+                    .then().statusCode(400)
+                    .body("message", containsString("source: must not contain . or .."));
+            try (AgentGrpc grpc = AgentGrpc.local()) {
+                assertThatThrownBy(() -> grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
+                        .setDatasetId("odd-grpc")
+                        .setSource(fifo.toString())
+                        .build()))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                            assertThat(e.getStatus().getDescription()).contains("source: ").contains("not a directory");
+                        });
+            }
+            assertThat(listing(mountRoot)).isEqualTo(before);
+            assertThat(TestFiles.mountsUnder(mountRoot)).isEmpty();
+            assertThat(Files.readString(file)).isEqualTo("x");
+        } finally {
+            TestFiles.deleteTree(odd);
+        }
+    }
+
+    @Test
+    void refusesToWorkUnderARootOrPrefixOthersCanChange() throws Exception {
+        Files.createDirectories(mountRoot);
+        String id = "trust-" + TestUsers.uniqueName();
+        Set<PosixFilePermission> rootMode = Files.getPosixFilePermissions(mountRoot);
+        Set<PosixFilePermission> sourcesMode = Files.getPosixFilePermissions(sources);
+        try {
+            // Sticky like /tmp: fine above a root, not for the root itself (tenants could create names in it).
+            TestCommands.ok("chmod", "1777", mountRoot.toString());
+            http().body(Map.of("dataset_id", id, "source", datasetA.toString()))
+                    .when().post("/api/v1/dataset/mount")
+                    .then().statusCode(500)
+                    .body("message", containsString("the dataset mount root " + mountRoot + " is not safe"))
+                    .body("message", containsString("writable by"));
+            http().body(Map.of("dataset_id", id))
+                    .when().post("/api/v1/dataset/unmount")
+                    .then().statusCode(500)
+                    .body("message", containsString("is not safe"));
+            Files.setPosixFilePermissions(mountRoot, rootMode);
+
+            Files.setPosixFilePermissions(sources, PosixFilePermissions.fromString("rwxr-xrwx"));
+            http().body(Map.of("dataset_id", id, "source", datasetA.toString()))
+                    .when().post("/api/v1/dataset/mount")
+                    .then().statusCode(403)
+                    .body("message", containsString("source: the allowed source prefix"))
+                    .body("message", containsString("writable by others"));
+            assertThat(mountRoot.resolve(id)).doesNotExist();
+            assertThat(TestFiles.mountsUnder(mountRoot)).isEmpty();
+        } finally {
+            Files.setPosixFilePermissions(mountRoot, rootMode);
+            Files.setPosixFilePermissions(sources, sourcesMode);
+        }
+    }
+
+    @Test
+    void cleanupUnmountsMountsNestedInsideADatasetThroughItsParent() throws Exception {
+        String id = "nest-" + TestUsers.uniqueName();
+        TestUser tenant = TestUsers.create();
+        Path nestSource = Files.createDirectories(sources.resolve("nest-" + TestUsers.uniqueName()));
+        Files.createDirectories(nestSource.resolve("inner/deeper"));
+        try {
+            http().body(Map.of("dataset_id", id, "source", nestSource.toString(), "read_only", false))
+                    .when().post("/api/v1/dataset/mount")
+                    .then().statusCode(200);
+            Path point = mountRoot.resolve(id);
+            Path nested = point.resolve("inner/deeper");
+            TestCommands.ok("mount", "-t", "tmpfs", "-o", "size=1m", "flnested", nested.toString());
+            assertThat(TestFiles.mountsUnder(mountRoot)).containsExactly(nested, point);
+
+            http().body(Map.of("user", tenant.name(), "types", List.of("datasets")))
+                    .when().post("/api/v1/machine/cleanup")
+                    .then().statusCode(200)
+                    .body("data.steps[0].success", equalTo(true))
+                    .body("data.steps[0].removed", contains(nested.toString(), point.toString()));
+            assertThat(TestFiles.mountsUnder(mountRoot)).isEmpty();
+            assertThat(point).doesNotExist();
+        } finally {
+            TestFiles.unmountAllUnder(mountRoot);
+            TestFiles.deleteTree(nestSource);
             TestUsers.delete(tenant);
         }
     }

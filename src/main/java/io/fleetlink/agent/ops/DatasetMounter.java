@@ -11,15 +11,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentException;
+import io.fleetlink.agent.os.DirectoryWalkException;
 import io.fleetlink.agent.os.Mounts;
+import io.fleetlink.agent.os.OpenDirectory;
+import io.fleetlink.agent.os.TrustedDirectories;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.CleanupStepType;
@@ -32,19 +35,36 @@ import io.quarkus.logging.Log;
 
 /**
  * MountDataset, UnmountDataset and the cleanup's {@code datasets} step: mounts only below
- * {@code fleetlink.agent.datasets.mount-root}, only from allowed sources (checked on the resolved
- * path), always nosuid and nodev, read-only unless asked otherwise. Blocking.
+ * {@code fleetlink.agent.datasets.mount-root} (which only root may be able to change), only from allowed
+ * sources, always nosuid and nodev, read-only unless asked otherwise, with options from an allowlist.
+ * A local source is opened once, from its allowed prefix down, without following any link, and that
+ * open directory is what gets mounted (never the path string again), so a tenant who swaps its folder
+ * for a link during the call cannot get anything else mounted. Blocking.
  */
 @ApplicationScoped
 public class DatasetMounter {
 
     static final String BIND = "bind";
     private static final List<String> ALWAYS = List.of("nosuid", "nodev");
-    /** Options a request may not set: read-only is {@code read_only}; the rest would weaken or redirect the mount. */
-    private static final Set<String> FORBIDDEN_OPTIONS = Set.of("ro", "rw", "suid", "dev", "remount", "bind", "rbind",
-            "move", "user", "users", "owner", "group", "defaults", "loop", "nofail", "auto");
-    private static final List<String> FORBIDDEN_OPTION_PREFIXES = List.of("x-", "make-", "loop=", "offset=", "sizelimit=",
-            "helper=", "context=", "fscontext=", "defcontext=", "rootcontext=");
+    /**
+     * The only mount options a request may set (security bar: allowlists, not blocklists): options that
+     * change how a file system is read, never what is mounted, where, by whom, with which privileges or
+     * how it propagates to other mount namespaces. Flags: atime handling, {@code noexec},
+     * {@code nosymfollow}, and {@code nosuid}/{@code nodev} (always set anyway); NFS client tuning
+     * ({@code hard}, {@code soft}, {@code nolock}, {@code noac}, {@code tcp}); and the valued options in
+     * {@link #ALLOWED_VALUED}. Read-only is the request's {@code read_only}, not an option. Everything
+     * else is refused with a 400 naming the option: {@code ro}/{@code rw}, {@code suid}/{@code dev}/
+     * {@code exec}, {@code bind}/{@code rbind}/{@code move}/{@code remount}, propagation
+     * ({@code shared}, {@code private}, {@code slave}, {@code unbindable}, their {@code r} forms and
+     * {@code make-*}), {@code user}/{@code owner}, {@code loop=}, SELinux contexts, {@code x-*} helpers,
+     * and any option nobody has looked at yet.
+     */
+    static final Set<String> ALLOWED_FLAGS = Set.of("noatime", "nodiratime", "relatime", "strictatime", "lazytime",
+            "noexec", "nosymfollow", "nosuid", "nodev", "hard", "soft", "nolock", "noac", "tcp");
+    /** Valued options a request may set ({@code name=value}; the value is letters, digits and {@code . _ : -} only). */
+    static final Set<String> ALLOWED_VALUED = Set.of("vers", "nfsvers", "proto", "port", "timeo", "retrans", "nconnect",
+            "rsize", "wsize", "actimeo", "acregmin", "acregmax", "acdirmin", "acdirmax", "sec", "size", "nr_inodes");
+    private static final Pattern OPTION_VALUE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** Stacked mounts unmounted at one point before giving up. */
     private static final int MAX_STACKED = 8;
 
@@ -62,12 +82,20 @@ public class DatasetMounter {
         checkFsType(fsType);
         boolean readOnly = request.readOnly() == null || request.readOnly();
         List<String> extra = options(request.options());
-        Source source = BIND.equals(fsType) ? localSource(request.source()) : remoteSource(request.source());
+        if (!BIND.equals(fsType)) {
+            return mount(id, fsType, remoteSource(request.source()), null, readOnly, extra);
+        }
+        // Held open until the mount is made and checked: the mount takes this very directory.
+        try (OpenDirectory local = localSource(request.source())) {
+            return mount(id, fsType, local.path().toString(), local, readOnly, extra);
+        }
+    }
 
+    private MountDatasetResponse mount(String id, String fsType, String source, OpenDirectory local, boolean readOnly, List<String> extra) {
         Path target = mountRoot(true).resolve(id);
         Optional<Mounts.Mount> current = mounts.at(target);
         if (current.isPresent()) {
-            requireSame(current.get(), source, target, readOnly);
+            requireSame(current.get(), source, local, target, readOnly);
             return new MountDatasetResponse(id, target.toString(), true);
         }
         boolean created = createMountPoint(target);
@@ -76,10 +104,10 @@ public class DatasetMounter {
         options.addAll(ALWAYS);
         options.addAll(extra);
         try {
-            if (source.local() != null) {
-                mounts.bind(source.local(), target, options, config.datasets().timeout());
+            if (local != null) {
+                mounts.bind(local, target, options, config.datasets().timeout());
             } else {
-                mounts.mount(fsType, source.text(), target, options, config.datasets().timeout());
+                mounts.mount(fsType, source, target, options, config.datasets().timeout());
             }
         } catch (Mounts.MountException e) {
             if (created) {
@@ -87,7 +115,7 @@ public class DatasetMounter {
             }
             throw AgentException.internal("mounting dataset " + id + " failed: " + e.getMessage(), e);
         }
-        Log.infof("mounted dataset %s from %s at %s (%s)", id, source.text(), target, readOnly ? "read-only" : "read-write");
+        Log.infof("mounted dataset %s from %s at %s (%s)", id, source, target, readOnly ? "read-only" : "read-write");
         return new MountDatasetResponse(id, target.toString(), false);
     }
 
@@ -118,7 +146,12 @@ public class DatasetMounter {
         return new UnmountDatasetResponse(id, !wasMounted);
     }
 
-    /** The cleanup's {@code datasets} step: unmount everything below the mount root, deepest first. */
+    /**
+     * The cleanup's {@code datasets} step: unmount everything below the mount root, deepest first. A
+     * mount point directly in the mount root is named by its path (only root can change that directory);
+     * a deeper one (inside a dataset a tenant may write to) is unmounted through its parent directory,
+     * opened from the mount root without following links, so no rename on the way redirects the unmount.
+     */
     public CleanupMachineResponse.Step unmountAll(boolean dryRun) {
         Path root = mountRoot(false);
         if (root == null) {
@@ -133,13 +166,21 @@ public class DatasetMounter {
                 continue;
             }
             try {
-                mounts.unmount(point, config.datasets().timeout());
+                if (root.equals(point.getParent())) {
+                    mounts.unmount(point, config.datasets().timeout());
+                } else {
+                    try (OpenDirectory parent = TrustedDirectories.open(root, root.relativize(point.getParent()))) {
+                        mounts.unmountIn(parent, point.getFileName().toString(), config.datasets().timeout());
+                    }
+                }
                 removed.add(point.toString());
                 if (root.equals(point.getParent()) && mounts.at(point).isEmpty()) {
                     removeEmpty(point);
                 }
             } catch (Mounts.MountException e) {
                 failures.add(point + ": " + e.getMessage());
+            } catch (DirectoryWalkException e) {
+                failures.add(point + ": not unmounted, its parent cannot be opened safely: " + e.getMessage());
             }
         }
         String verb = dryRun ? "would unmount " : "unmounted ";
@@ -147,10 +188,6 @@ public class DatasetMounter {
             return new CleanupMachineResponse.Step(CleanupStepType.DATASETS.wireName(), false, verb + removed.size() + "; failed: " + String.join("; ", failures), removed);
         }
         return new CleanupMachineResponse.Step(CleanupStepType.DATASETS.wireName(), true, verb + removed.size() + " mounts under " + root, removed);
-    }
-
-    /** A validated source: {@code local} is the resolved directory of a bind mount, null for a remote one. */
-    private record Source(String text, Path local) {
     }
 
     private static String datasetId(String id) {
@@ -176,51 +213,103 @@ public class DatasetMounter {
         if (options == null) {
             return accepted;
         }
-        for (String option : options.split(",")) {
+        for (String option : options.split(",", -1)) {
             if (option.isEmpty()) {
                 continue;
             }
-            String lower = option.toLowerCase(Locale.ROOT);
-            String name = lower.contains("=") ? lower.substring(0, lower.indexOf('=')) : lower;
-            if (FORBIDDEN_OPTIONS.contains(name) || FORBIDDEN_OPTION_PREFIXES.stream().anyMatch(lower::startsWith)) {
-                throw AgentException.badRequest("options", "'" + option + "' is not allowed: use read_only for ro/rw; "
-                        + "nosuid and nodev are always set; binding, moving and user mounts are the agent's to decide");
+            int equals = option.indexOf('=');
+            boolean allowed = equals < 0
+                    ? ALLOWED_FLAGS.contains(option)
+                    : ALLOWED_VALUED.contains(option.substring(0, equals)) && OPTION_VALUE.matcher(option.substring(equals + 1)).matches();
+            if (!allowed) {
+                throw AgentException.badRequest("options", "'" + option + "' is not allowed; read-only is read_only, nosuid and nodev are"
+                        + " always set, and only these may be added: " + String.join(",", new TreeSet<>(ALLOWED_FLAGS)) + " and "
+                        + String.join(",", new TreeSet<>(ALLOWED_VALUED)) + " with =value (letters, digits, . _ : -)");
             }
             accepted.add(option);
         }
         return accepted;
     }
 
-    private Source localSource(String source) {
+    /**
+     * Opens the bind source: it must lie under a local allowed prefix (named as configured or by its real
+     * path); the prefix must be root's alone all the way from {@code /}; below it, every component must be
+     * a real directory (no link, FIFO, socket, device or file) and is opened relative to the one before.
+     */
+    private OpenDirectory localSource(String source) {
         List<String> prefixes = allowedSources();
-        Path real;
+        Path path;
         try {
-            Path path = Path.of(source);
-            if (!path.isAbsolute()) {
-                throw AgentException.badRequest("source", "must be an absolute path for a bind mount");
-            }
-            // The prefix check is on the resolved path: a symlink inside an allowed prefix may not lead out of it.
-            real = path.toRealPath();
+            path = Path.of(source);
         } catch (InvalidPathException e) {
             throw AgentException.badRequest("source", "is not a valid path");
-        } catch (NoSuchFileException e) {
-            throw AgentException.badRequest("source", source + " does not exist");
-        } catch (IOException e) {
-            throw AgentException.badRequest("source", "cannot resolve " + source + ": " + e.getMessage());
         }
-        if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
-            throw AgentException.badRequest("source", source + " is not a directory");
+        if (!path.isAbsolute()) {
+            throw AgentException.badRequest("source", "must be an absolute path for a bind mount");
         }
-        for (String prefix : prefixes) {
-            if (prefix.startsWith("/") && real.startsWith(resolvedPrefix(prefix))) {
-                return new Source(real.toString(), real);
+        for (Path part : path) {
+            if (".".equals(part.toString()) || "..".equals(part.toString())) {
+                throw AgentException.badRequest("source", "must not contain . or .. components; name the directory itself");
             }
         }
-        throw AgentException.forbidden("source: " + source + (real.toString().equals(source) ? "" : " (resolves to " + real + ")")
-                + " is not under any of fleetlink.agent.datasets.allowed-sources");
+        for (String prefix : prefixes) {
+            if (!prefix.startsWith("/")) {
+                continue;
+            }
+            Path configured = Path.of(prefix).normalize();
+            Path spelled = path.startsWith(configured) ? configured : realOrNull(configured);
+            if (spelled == null || !path.startsWith(spelled)) {
+                continue;
+            }
+            Path root;
+            try {
+                root = TrustedDirectories.requireRootOwned(configured);
+            } catch (DirectoryWalkException e) {
+                throw AgentException.forbidden("source: the allowed source prefix " + prefix + " cannot be mounted from safely: "
+                        + e.getMessage() + "; it and every directory above it must be owned by root and writable only by root"
+                        + " (fleetlink.agent.datasets.allowed-sources)");
+            }
+            try {
+                return TrustedDirectories.open(root, spelled.relativize(path));
+            } catch (DirectoryWalkException e) {
+                throw refusal(source, e);
+            }
+        }
+        throw AgentException.forbidden("source: " + source + " is not under any of fleetlink.agent.datasets.allowed-sources");
     }
 
-    private Source remoteSource(String source) {
+    private static AgentException refusal(String source, DirectoryWalkException e) {
+        return switch (e.reason()) {
+            case MISSING -> AgentException.badRequest("source", source + " does not exist (" + e.getMessage() + ")");
+            case NOT_A_DIRECTORY -> AgentException.badRequest("source", source + " is not a directory (" + e.getMessage()
+                    + "); only directories are mounted and nothing else is opened");
+            case SYMBOLIC_LINK -> AgentException.forbidden("source: " + source + resolvesTo(source) + " goes through a symbolic link ("
+                    + e.getMessage() + "); links are never followed, name the real directory under fleetlink.agent.datasets.allowed-sources");
+            case CHANGED -> AgentException.conflict("source: " + source + " changed while it was being opened (" + e.getMessage()
+                    + "); nothing was mounted, retry once it stays put");
+            case UNTRUSTED, FAILED -> AgentException.forbidden("source: " + source + " cannot be opened safely: " + e.getMessage());
+        };
+    }
+
+    /** Only for the message: where the link leads now (stat calls only, nothing is opened). */
+    private static String resolvesTo(String source) {
+        try {
+            Path real = Path.of(source).toRealPath();
+            return real.toString().equals(source) ? "" : " (resolves to " + real + ")";
+        } catch (IOException | InvalidPathException e) {
+            return "";
+        }
+    }
+
+    private static Path realOrNull(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private String remoteSource(String source) {
         List<String> prefixes = allowedSources();
         if (source.startsWith("-") || source.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
             throw AgentException.badRequest("source", "must not start with - or contain spaces or control characters");
@@ -230,7 +319,7 @@ public class DatasetMounter {
         }
         for (String prefix : prefixes) {
             if (source.startsWith(prefix)) {
-                return new Source(source, null);
+                return source;
             }
         }
         throw AgentException.forbidden("source: " + source + " does not start with any of fleetlink.agent.datasets.allowed-sources");
@@ -244,38 +333,38 @@ public class DatasetMounter {
         return prefixes;
     }
 
-    private static Path resolvedPrefix(String prefix) {
-        Path path = Path.of(prefix).normalize();
-        try {
-            return path.toRealPath();
-        } catch (IOException e) {
-            return path;
-        }
-    }
-
-    /** The mount root's real path; created when {@code create}, else null when it does not exist. */
+    /**
+     * The mount root's real path, checked to be root's alone all the way from {@code /} (mount points
+     * are created, unmounted and removed in it by path, which is safe only because no tenant can rename
+     * or replace anything there); created when {@code create}, else null when it does not exist.
+     */
     private Path mountRoot(boolean create) {
         Path root = config.datasets().mountRoot();
         try {
             if (create) {
                 Files.createDirectories(root);
             }
-            return root.toRealPath();
-        } catch (NoSuchFileException e) {
-            return null;
+            return TrustedDirectories.requireRootOwned(root);
+        } catch (DirectoryWalkException e) {
+            if (e.reason() == DirectoryWalkException.Reason.MISSING && !create) {
+                return null;
+            }
+            throw AgentException.internal("the dataset mount root " + root + " is not safe to mount in: " + e.getMessage()
+                    + "; it and every directory above it must be owned by root and writable only by root"
+                    + " (fleetlink.agent.datasets.mount-root); nothing was mounted or unmounted", e);
         } catch (IOException e) {
             throw AgentException.internal("cannot prepare the dataset mount root " + root + ": " + e.getMessage(), e);
         }
     }
 
-    private void requireSame(Mounts.Mount current, Source source, Path target, boolean readOnly) {
+    private void requireSame(Mounts.Mount current, String source, OpenDirectory local, Path target, boolean readOnly) {
         boolean same;
-        if (source.local() != null) {
+        if (local != null) {
             // A bind mount's root is the source directory itself: same inode, same device.
             Optional<Object> mounted = fileKey(target);
-            same = mounted.isPresent() && mounted.equals(fileKey(source.local()));
+            same = mounted.isPresent() && mounted.get().equals(local.fileKey());
         } else {
-            same = current.source().equals(source.text());
+            same = current.source().equals(source);
         }
         if (!same) {
             throw AgentException.conflict("dataset_id: " + target + " already has another source mounted (" + current.source()

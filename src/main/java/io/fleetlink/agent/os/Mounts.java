@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,15 +92,37 @@ public class Mounts {
         return below;
     }
 
-    /** {@code mount --bind}, then a remount that applies {@code options} (a bind mount ignores them on the first call). */
-    public void bind(Path source, Path target, List<String> options, Duration timeout) throws MountException {
-        run(List.of("mount", "--bind", "--", source.toString(), target.toString()), timeout);
+    /**
+     * Bind-mounts exactly the directory {@code source} holds open at {@code target}, then remounts it
+     * with {@code options} (a bind mount ignores them on the first call). The source handed to mount(8)
+     * is {@code /proc/<agent pid>/fd/<n>} with {@code --no-canonicalize}: the kernel takes the open
+     * directory behind that descriptor, and neither util-linux nor the kernel walks the tenant's path
+     * again. Afterwards the directory at {@code target} must be that same (device, inode); otherwise the
+     * mount is undone at once and this fails. {@code target} must lie in a directory only root can change.
+     */
+    public void bind(OpenDirectory source, Path target, List<String> options, Duration timeout) throws MountException {
+        run(List.of("mount", "--bind", "--no-canonicalize", "--", source.procPath().toString(), target.toString()), timeout);
         try {
-            run(List.of("mount", "-o", "remount,bind," + String.join(",", options), "--", target.toString()), timeout);
+            verify(source, target);
+            run(List.of("mount", "--no-canonicalize", "-o", "remount,bind," + String.join(",", options), "--", target.toString()), timeout);
+            verify(source, target);
         } catch (MountException e) {
-            // Never leave a bind mount with weaker flags than asked for (e.g. writable instead of read-only).
+            // Never leave a bind mount of the wrong directory, or with weaker flags than asked for.
             unmount(target, timeout);
             throw e;
+        }
+    }
+
+    private void verify(OpenDirectory source, Path target) throws MountException {
+        Object mounted;
+        try {
+            mounted = Files.readAttributes(target, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            throw new MountException("cannot check what was mounted at " + target + ": " + e.getMessage(), false);
+        }
+        if (!source.fileKey().equals(mounted) || at(target).isEmpty()) {
+            throw new MountException("what was mounted at " + target + " (" + mounted + ") is not " + source.path()
+                    + " (" + source.fileKey() + "); undone", false);
         }
     }
 
@@ -108,9 +131,22 @@ public class Mounts {
         run(List.of("mount", "-t", fsType, "-o", String.join(",", options), "--", source, target.toString()), timeout);
     }
 
-    /** {@code umount target}; never lazy, so a busy mount fails instead of lingering. */
+    /**
+     * {@code umount target}; never lazy, so a busy mount fails instead of lingering. {@code target} must
+     * lie in a directory only root can change (its path is handed to the kernel as it is).
+     */
     public void unmount(Path target, Duration timeout) throws MountException {
-        run(List.of("umount", "--", target.toString()), timeout);
+        run(List.of("umount", "--no-canonicalize", "--", target.toString()), timeout);
+    }
+
+    /**
+     * Unmounts the mount at {@code name} inside the open directory {@code parent}, named as
+     * {@code /proc/<agent pid>/fd/<n>/name}: the walk to the parent is not redone by path, so a tenant
+     * who can rename directories on the way (inside a read-write dataset) cannot point the unmount
+     * elsewhere, and {@code name} itself, a mount point, cannot be renamed or replaced while mounted.
+     */
+    public void unmountIn(OpenDirectory parent, String name, Duration timeout) throws MountException {
+        run(List.of("umount", "--no-canonicalize", "--", parent.procPath().resolve(name).toString()), timeout);
     }
 
     private void run(List<String> argv, Duration timeout) throws MountException {
