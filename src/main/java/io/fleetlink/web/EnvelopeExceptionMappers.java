@@ -86,6 +86,9 @@ public class EnvelopeExceptionMappers {
             if (duplicate != null) { // a key sent twice inside a map field (the only objects nested in a request)
                 return path(mapping) + "[" + duplicate.group(1) + "]" + DUPLICATE_RULE;
             }
+            if (mapping.getCause() instanceof JsonParseException syntax) { // broken JSON inside a field's value
+                return describeJson(syntax);
+            }
             // e.g. a number out of range for its field; the parser's message says which range
             return path(mapping) + ": " + mapping.getOriginalMessage();
         }
