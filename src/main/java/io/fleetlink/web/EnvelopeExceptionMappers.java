@@ -28,6 +28,10 @@ import io.quarkus.logging.Log;
  */
 public class EnvelopeExceptionMappers {
 
+    /** Jackson's wording for a key sent twice (JsonParser.Feature.STRICT_DUPLICATE_DETECTION). */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
+    private static final String DUPLICATE_RULE = ": duplicate field; send each field once";
+
     @ServerExceptionMapper
     public RestResponse<Envelope<Void>> validation(ConstraintViolationException e) {
         return Envelopes.response(400, RequestValidation.describe(e.getConstraintViolations()));
@@ -103,10 +107,6 @@ public class EnvelopeExceptionMappers {
         return "request body is not valid JSON for this endpoint: " + e.getOriginalMessage();
     }
 
-    /** Jackson's wording for a key sent twice (JsonParser.Feature.STRICT_DUPLICATE_DETECTION). */
-    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
-    private static final String DUPLICATE_RULE = ": duplicate field; send each field once";
-
     private static Matcher duplicate(Throwable e) {
         if (e instanceof JsonParseException parse) {
             Matcher matcher = DUPLICATE.matcher(String.valueOf(parse.getOriginalMessage()));
@@ -114,7 +114,6 @@ public class EnvelopeExceptionMappers {
         }
         return null;
     }
-
 
     private static String path(JsonMappingException e) {
         String path = e.getPath().stream()
