@@ -276,7 +276,7 @@ class CleanupTest {
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)
                     .body("code", equalTo(400))
-                    .body("message", containsString("dry_run: cannot read 'maybe' as true or false"));
+                    .body("message", containsString("dry_run: must be a JSON boolean (true or false)"));
             http().body(Map.of("user", user.name(), "types", "data"))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)

@@ -234,7 +234,7 @@ class DatasetMountTest {
                 .when().post("/api/v1/dataset/mount")
                 .then().statusCode(400)
                 .body("code", equalTo(400))
-                .body("message", containsString("read_only: cannot read 'sometimes' as true or false"));
+                .body("message", containsString("read_only: must be a JSON boolean (true or false)"));
         try (AgentGrpc grpc = AgentGrpc.local()) {
             assertThatThrownBy(() -> grpc.authorized().mountDataset(AgentProto.MountDatasetRequest.newBuilder()
                     .setDatasetId("..")

@@ -6,9 +6,10 @@ import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.handler.AgentRequestHandler;
 import io.fleetlink.agent.handler.RequestMeta;
 import io.fleetlink.proto.agent.v1.AgentProto;
-import io.fleetlink.proto.agent.v1.AgentService;
+import io.fleetlink.proto.agent.v1.MutinyAgentServiceGrpc;
 import io.fleetlink.protocol.ProtoMapping;
 import io.fleetlink.protocol.StatusCodes;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
@@ -18,16 +19,23 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The agent's gRPC API ({@code fleetlink.agent.v1.AgentService}). Only translates between protobuf
- * and {@link AgentRequestHandler}; rejections become the gRPC status matching the HTTP code.
+ * and {@link AgentRequestHandler}; rejections become the gRPC status matching the HTTP code, and a
+ * request that does not parse is {@code INVALID_ARGUMENT} ({@link StrictRequestParsing}).
  */
 @GrpcService
 @RegisterInterceptor(AgentGrpcGate.class)
-public class AgentGrpcService implements AgentService {
+public class AgentGrpcService extends MutinyAgentServiceGrpc.AgentServiceImplBase {
 
     private final AgentRequestHandler handler;
 
     public AgentGrpcService(AgentRequestHandler handler) {
         this.handler = handler;
+    }
+
+    /** Extends the generated base, not the service interface, because only the base lets us shape the binding. */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return StrictRequestParsing.of(super.bindService());
     }
 
     @Override
