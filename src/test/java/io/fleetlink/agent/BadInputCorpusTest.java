@@ -495,9 +495,14 @@ class BadInputCorpusTest {
         cases.add(both("mount: dataset_id missing", Op.MOUNT, 400, "dataset_id", "source", "{source}"));
         cases.add(both("mount: source outside the allowed prefixes", Op.MOUNT, 403, "source", "dataset_id", "c1", "source", "{outside}"));
         cases.add(both("mount: source /etc", Op.MOUNT, 403, "source", "dataset_id", "c2", "source", "/etc"));
-        cases.add(both("mount: source leaving its prefix by ..", Op.MOUNT, 403, "source", "dataset_id", "c3", "source", "{sources}/../.."));
+        cases.add(both("mount: source leaving its prefix by ..", Op.MOUNT, 400, "source", "dataset_id", "c3", "source", "{sources}/../.."));
         cases.add(both("mount: relative source", Op.MOUNT, 400, "source", "dataset_id", "c4", "source", "datasets/x"));
         cases.add(both("mount: option suid", Op.MOUNT, 400, "options", "dataset_id", "c5", "source", "{source}", "options", "suid"));
+        for (String propagation : List.of("shared", "rshared", "private", "rprivate", "slave", "rslave", "unbindable",
+                "runbindable")) {
+            cases.add(both("mount: option " + propagation, Op.MOUNT, 400, "options", "dataset_id", "p-" + propagation,
+                    "source", "{source}", "options", propagation));
+        }
         cases.add(both("mount: option bind", Op.MOUNT, 400, "options", "dataset_id", "c6", "source", "{source}", "options", "noatime,bind"));
         cases.add(both("mount: option x-foo", Op.MOUNT, 400, "options", "dataset_id", "c7", "source", "{source}", "options", "x-foo"));
         cases.add(both("mount: option with a space", Op.MOUNT, 400, "options", "dataset_id", "c8", "source", "{source}", "options", "ro -o remount"));
@@ -525,6 +530,10 @@ class BadInputCorpusTest {
         cases.add(both("exec: NUL in an argument", Op.EXEC, 400, "command[2]", "command", List.of("/bin/sh", "-c", "touch {scratch}/exec-ran\0")));
         cases.add(both("exec: env not allowed", Op.EXEC, 400, "env[LD_PRELOAD]", "command", LEAVE_A_MARK, "env", Map.of("LD_PRELOAD", "/tmp/x.so")));
         cases.add(both("exec: env PATH", Op.EXEC, 400, "env[PATH]", "command", LEAVE_A_MARK, "env", Map.of("PATH", "/tmp")));
+        cases.add(both("exec: env not on the allowlist", Op.EXEC, 400, "env[HTTP_PROXY]", "command", LEAVE_A_MARK, "env",
+                Map.of("HTTP_PROXY", "http://127.0.0.1:1")));
+        cases.add(both("exec: env TZ naming a file", Op.EXEC, 400, "env[TZ]", "command", LEAVE_A_MARK, "env",
+                Map.of("TZ", "/home/tenant/zoneinfo")));
         cases.add(both("exec: env name with a dash", Op.EXEC, 400, "env[A?B]", "command", LEAVE_A_MARK, "env", Map.of("A-B", "x")));
         cases.add(both("exec: timeout over the cap", Op.EXEC, 400, "timeout_seconds", "command", LEAVE_A_MARK, "timeout_seconds", 100_000));
         cases.add(both("exec: negative timeout", Op.EXEC, 400, "timeout_seconds", "command", LEAVE_A_MARK, "timeout_seconds", -1));
