@@ -43,23 +43,10 @@ public class Cgroups {
 
     /** Where cgroup2 is mounted (at its root), or empty on a machine without cgroup v2. */
     public Optional<Path> mountPoint() {
-        try {
-            for (String line : Files.readAllLines(mountInfo, StandardCharsets.UTF_8)) {
-                // id parent major:minor root mount-point options ... - fstype source super-options
-                String[] fields = line.split(" ");
-                int dash = line.indexOf(" - ");
-                if (dash < 0 || fields.length < 5) {
-                    continue;
-                }
-                String[] tail = line.substring(dash + 3).split(" ");
-                if (tail.length > 0 && tail[0].equals("cgroup2") && fields[3].equals("/")) {
-                    return Optional.of(Path.of(fields[4].replace("\\040", " ")));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
+        return Mounts.readTable(mountInfo).stream()
+                .filter(mount -> mount.fsType().equals("cgroup2") && mount.root().equals("/"))
+                .map(Mounts.Mount::mountPoint)
+                .findFirst();
     }
 
     /**

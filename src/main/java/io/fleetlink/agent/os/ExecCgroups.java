@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -162,41 +161,11 @@ public class ExecCgroups {
         }
     }
 
-    /** The mount point of the first cgroup2 file system in {@code mountinfo} (proc(5) format). */
+    /** The mount point of the first cgroup2 file system in {@code mountinfo}. */
     static Optional<Path> cgroup2Mount(Path mountinfo) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(mountinfo, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        for (String line : lines) {
-            // "id parent major:minor root mount-point options [optional fields...] - fstype source super-options"
-            int separator = line.indexOf(" - ");
-            if (separator < 0) {
-                continue;
-            }
-            String[] before = line.substring(0, separator).split(" ");
-            String[] after = line.substring(separator + 3).split(" ");
-            if (before.length >= 5 && after.length >= 1 && after[0].equals("cgroup2")) {
-                return Optional.of(Path.of(unescape(before[4])));
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
-    private static String unescape(String field) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        return Mounts.readTable(mountinfo).stream()
+                .filter(mount -> mount.fsType().equals("cgroup2"))
+                .map(Mounts.Mount::mountPoint)
+                .findFirst();
     }
 }

@@ -163,6 +163,18 @@ public class Mounts {
     }
 
     /** Parses {@code /proc/<pid>/mountinfo}; the one mount-table parser of the agent ({@link Disks} uses it too). */
+    /**
+     * Every mount in the table at {@code mountinfo}, or none when it cannot be read: for callers that
+     * only look for one kind of mount (cgroup2) and treat a missing table as "none there".
+     */
+    public static List<Mount> readTable(Path mountinfo) {
+        try {
+            return parse(Files.readString(mountinfo, StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
     static List<Mount> parse(String text) {
         List<Mount> mounts = new ArrayList<>();
         for (String line : text.split("\n")) {
