@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.fleetlink.config.AgentConfig;
 import io.fleetlink.config.AgentLinkConfig;
 import io.fleetlink.config.ControllerConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -22,6 +23,7 @@ public final class TestConfigs {
     private TestConfigs(Map<String, String> properties) {
         this.config = new SmallRyeConfigBuilder()
                 .withMapping(AgentLinkConfig.class)
+                .withMapping(AgentConfig.class)
                 .withMapping(ControllerConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withSources(new PropertiesConfigSource(properties, "test", 500))
@@ -44,6 +46,10 @@ public final class TestConfigs {
 
     public AgentLinkConfig link() {
         return config.getConfigMapping(AgentLinkConfig.class);
+    }
+
+    public AgentConfig agent() {
+        return config.getConfigMapping(AgentConfig.class);
     }
 
     public ControllerConfig controller() {

@@ -5,13 +5,10 @@ import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.config.AgentConfig;
-import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.protocol.Names;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * Looks accounts up through the name service ({@code getent passwd}), so LDAP/SSSD users on a GPU
@@ -26,27 +23,19 @@ public class Users {
 
     private final HostCommands commands;
     private final AgentConfig config;
-    private final FleetlinkConfig fleetlink;
 
-    public Users(HostCommands commands, AgentConfig config, FleetlinkConfig fleetlink) {
+    public Users(HostCommands commands, AgentConfig config) {
         this.commands = commands;
         this.config = config;
-        this.fleetlink = fleetlink;
     }
 
     /**
-     * Stops an agent whose tenant range is wrong, or that still sets the removed {@code ssh.min-uid}:
+     * Refuses an agent whose tenant range is wrong, or that still sets the removed {@code ssh.min-uid}:
      * ignoring it would silently widen or narrow who the agent may touch, and aliasing it would keep
-     * two names for one rule, so the operator is told which keys to set instead.
+     * two names for one rule, so the operator is told which keys to set instead. Called when the
+     * agent role starts.
      */
-    void checkSettings(@Observes StartupEvent event) {
-        if (!fleetlink.role().runsAgent()) {
-            return;
-        }
-        checkTenantSettings(config);
-    }
-
-    static void checkTenantSettings(AgentConfig config) {
+    public static void checkTenantSettings(AgentConfig config) {
         if (config.ssh().minUid().isPresent()) {
             throw new IllegalStateException("fleetlink.agent.ssh.min-uid was removed: set fleetlink.agent.tenant-uid-min "
                     + "(default 1000) and fleetlink.agent.tenant-uid-max (default 60000) instead, and remove ssh.min-uid");

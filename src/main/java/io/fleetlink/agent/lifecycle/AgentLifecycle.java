@@ -1,23 +1,29 @@
-package io.fleetlink.agent;
+package io.fleetlink.agent.lifecycle;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentIdentity;
+import io.fleetlink.agent.os.Users;
 import io.fleetlink.agent.security.AgentCredentials;
+import io.fleetlink.config.AgentConfig;
 import io.fleetlink.config.Role;
 import io.fleetlink.lifecycle.RoleLifecycle;
 import io.quarkus.logging.Log;
 
 /**
- * Starts the agent role: settles its credentials, so an agent without a token fails at start-up
- * instead of on its first request. The agent runs no background job.
+ * Starts the agent role: checks the tenant settings and settles its credentials, so an agent with a
+ * wrong tenant range or without a token fails at start-up instead of on its first request. The agent
+ * runs no background job.
  */
 @ApplicationScoped
 public class AgentLifecycle implements RoleLifecycle {
 
+    private final AgentConfig config;
     private final AgentCredentials credentials;
     private final AgentIdentity identity;
 
-    public AgentLifecycle(AgentCredentials credentials, AgentIdentity identity) {
+    public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity) {
+        this.config = config;
         this.credentials = credentials;
         this.identity = identity;
     }
@@ -29,6 +35,7 @@ public class AgentLifecycle implements RoleLifecycle {
 
     @Override
     public void start() {
+        Users.checkTenantSettings(config);
         credentials.accepts(null); // settles the token now: an agent without one fails start-up
         Log.infof("Agent %s (version %s) started", identity.hostId(), identity.version());
     }
