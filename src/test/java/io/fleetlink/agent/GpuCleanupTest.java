@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,6 +187,28 @@ class GpuCleanupTest {
         assertThat(step.success()).isTrue();
         assertThat(step.message()).isEqualTo("no GPUs on this machine (nvidia-smi not found), skipped");
         assertThat(scrubber.hasGpus()).isFalse();
+    }
+
+    @Test
+    void onReleaseResetsEveryIdleGpuAndLeavesABusyOne() throws Exception {
+        stray = new ProcessBuilder("sleep", "300").start();
+        FakeNvidiaSmi.set(fake(), "apps", stray.pid() + " " + U1);
+        GpuScrubber scrubber = new GpuScrubber(withReset(AgentConfig.GpuReset.ON_RELEASE),
+                new LinuxNvidiaSmi(new HostCommands(), fake().toString(), config.gpu().timeout()), procFs, signals);
+        CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
+        assertThat(Files.readAllLines(fake().resolveSibling("resets"))).containsExactly("0");
+        assertThat(step.success()).isFalse();
+        assertThat(step.message()).startsWith("GPU 0 " + U0 + " reset; GPU 1 " + U1 + " not reset (in use); ")
+                .endsWith("GPU 1 " + U1 + ": 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
+    }
+
+    /** The agent's settings with another {@code fleetlink.agent.gpu.reset}. */
+    private AgentConfig withReset(AgentConfig.GpuReset reset) {
+        AgentConfig.Gpu gpu = (AgentConfig.Gpu) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] { AgentConfig.Gpu.class },
+                (proxy, method, args) -> method.getName().equals("reset") ? reset : method.invoke(config.gpu(), args));
+        return (AgentConfig) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { AgentConfig.class },
+                (proxy, method, args) -> method.getName().equals("gpu") ? gpu : method.invoke(config, args));
     }
 
     private void assertFails(String expected) {
