@@ -102,7 +102,7 @@ public interface AgentConfig {
         /**
          * Operations this agent refuses with 403, by name: {@code system-info}, {@code process-stop},
          * {@code ssh-reset}, {@code machine-cleanup}, {@code dataset-mount}, {@code dataset-unmount},
-         * {@code command-exec}. {@code ping} cannot be disabled.
+         * {@code command-exec}, {@code gpu-health}. {@code ping} cannot be disabled.
          */
         Optional<Set<AgentRpc>> disabled();
     }

@@ -30,6 +30,7 @@ import io.fleetlink.agent.os.Signals;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.config.AgentConfig;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.HostOpsProfile;
@@ -200,6 +201,36 @@ class GpuCleanupTest {
         assertThat(step.success()).isFalse();
         assertThat(step.message()).startsWith("GPU 0 " + U0 + " reset; GPU 1 " + U1 + " not reset (in use); ")
                 .endsWith("GPU 1 " + U1 + ": 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
+    }
+
+    @Test
+    void checkGpuHealthOverHttpReportsEveryCheckAndRecordsNothing() throws Exception {
+        FakeNvidiaSmi.set(fake(), "throttle", "hw_slowdown");
+        JsonPath body = given().header("Authorization", "Bearer " + AgentGrpc.TOKEN)
+                .when().get("/api/v1/gpu/health")
+                .then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(body.getBoolean("data.healthy")).isFalse();
+        assertThat(body.getList("data.gpus.uuid", String.class)).containsExactly(U0, U1);
+        assertThat(body.getList("data.gpus.healthy", Boolean.class)).containsExactly(true, false);
+        assertThat(body.getList("data.gpus[1].checks.name", String.class))
+                .containsExactly("present", "remapped-rows", "ecc", "throttling", "processes");
+        assertThat(body.getString("data.gpus[1].checks[3].message")).isEqualTo("throttling active: hw_slowdown");
+        assertThat(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)).doesNotExist();
+    }
+
+    @Test
+    void checkGpuHealthOverGrpcSeesAMissingGpu() throws Exception {
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        FakeNvidiaSmi.set(fake(), "gone", "");
+        try (AgentGrpc grpc = AgentGrpc.local()) {
+            AgentProto.CheckGpuHealthResponse health = grpc.authorized()
+                    .checkGpuHealth(AgentProto.CheckGpuHealthRequest.getDefaultInstance());
+            assertThat(health.getHealthy()).isFalse();
+            assertThat(health.getGpusList()).extracting(AgentProto.GpuHealthResult::getUuid).containsExactly(U0, U1);
+            assertThat(health.getGpus(1).getChecks(0).getMessage()).isEqualTo("missing since the inventory was recorded");
+            assertThat(health.getError()).isEmpty();
+        }
     }
 
     /** The agent's settings with another {@code fleetlink.agent.gpu.reset}. */

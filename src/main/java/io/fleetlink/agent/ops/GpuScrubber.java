@@ -19,6 +19,7 @@ import io.fleetlink.agent.os.ProcessInfo;
 import io.fleetlink.agent.os.Signals;
 import io.fleetlink.agent.os.UserAccount;
 import io.fleetlink.config.AgentConfig;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineResponse.Step;
 import io.fleetlink.protocol.CleanupStepType;
 import io.quarkus.logging.Log;
@@ -104,7 +105,7 @@ public class GpuScrubber {
         if (config.gpu().reset() == AgentConfig.GpuReset.ON_RELEASE) {
             notes.addAll(resetIdle());
         }
-        Outcome outcome = check();
+        Outcome outcome = check(true);
         return toStep(outcome, notes, ended);
     }
 
@@ -129,11 +130,24 @@ public class GpuScrubber {
         return notes;
     }
 
+    /** CheckGpuHealth: every check, recording nothing (no inventory, no baseline), signalling nothing. */
+    public CheckGpuHealthResponse health() {
+        Outcome outcome = check(false);
+        return new CheckGpuHealthResponse(outcome.healthy(),
+                outcome.gpus().stream()
+                        .map(gpu -> new CheckGpuHealthResponse.Gpu(gpu.index(), gpu.uuid(), gpu.healthy(),
+                                gpu.checks().stream()
+                                        .map(c -> new CheckGpuHealthResponse.Check(c.name(), c.ok(), c.message()))
+                                        .toList()))
+                        .toList(),
+                outcome.skipped(), outcome.error());
+    }
+
     /**
-     * Runs every check. Records the inventory when none is recorded yet and a GPU's ECC baseline when
-     * it has none; no other side effect.
+     * Runs every check. With {@code record}, records the inventory when none is recorded yet and a
+     * GPU's ECC baseline when it has none; without, writes nothing. No other side effect.
      */
-    public Outcome check() {
+    public Outcome check(boolean record) {
         if (!smi.installed()) {
             return new Outcome(List.of(), "no GPUs on this machine (nvidia-smi not found), skipped", null);
         }
@@ -168,7 +182,7 @@ public class GpuScrubber {
                 .filter(row -> row.eccUncorrectedVolatile() != null && !baseline.containsKey(row.uuid()))
                 .forEach(row -> baseline.put(row.uuid(), row.eccUncorrectedVolatile()));
         updated = updated.withBaseline(baseline);
-        if (!updated.equals(state)) {
+        if (record && !updated.equals(state)) {
             try {
                 GpuStateFile.write(dir, updated);
             } catch (IOException e) {
@@ -179,6 +193,7 @@ public class GpuScrubber {
         // Only the main probe's hang is worth skipping the others for: each has its own deadline.
         NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps = health.ok() ? smi.remappedRows() : NvidiaSmi.Answer.of(List.of());
         NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = health.ok() ? smi.computeApps() : NvidiaSmi.Answer.of(List.of());
+        // Unrecorded, the GPUs present stand in for the inventory and today's ECC counts for the baseline.
         List<GpuHealth.Gpu> gpus = GpuHealth.evaluate(updated.inventory(), updated.eccBaseline(),
                 new GpuHealth.Readings(health, remaps, apps, this::owner));
         return new Outcome(gpus, null, null);
