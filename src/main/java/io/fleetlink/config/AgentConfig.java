@@ -47,7 +47,7 @@ public interface AgentConfig {
     /** ExecuteCommand. */
     Exec exec();
 
-    /** GetSystemInfo's GPU part. */
+    /** GetSystemInfo's GPU part and the cleanup's GPU health gate. */
     Gpu gpu();
 
     /** Replay of mutating requests that carry an {@code X-Request-Id}. */
@@ -102,7 +102,7 @@ public interface AgentConfig {
         /**
          * Operations this agent refuses with 403, by name: {@code system-info}, {@code process-stop},
          * {@code ssh-reset}, {@code machine-cleanup}, {@code dataset-mount}, {@code dataset-unmount},
-         * {@code command-exec}. {@code ping} cannot be disabled.
+         * {@code command-exec}, {@code gpu-health}. {@code ping} cannot be disabled.
          */
         Optional<Set<AgentRpc>> disabled();
     }
@@ -247,6 +247,25 @@ public interface AgentConfig {
         @WithDefault("10s")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration timeout();
+
+        /**
+         * Where the GPU health gate keeps its state ({@code gpu-state.json}): the GPUs first seen (the
+         * inventory a later check compares against) and each GPU's uncorrectable-ECC baseline.
+         */
+        @WithDefault("/var/lib/fleetlink")
+        String stateDir();
+
+        /**
+         * Whether the cleanup's gpu step resets each GPU ({@code nvidia-smi --gpu-reset -i N}) when no
+         * process uses it, before its checks: {@code never} or {@code on-release}.
+         */
+        @WithDefault("never")
+        GpuReset reset();
+    }
+
+    enum GpuReset {
+        NEVER,
+        ON_RELEASE
     }
 
     interface Idempotency {

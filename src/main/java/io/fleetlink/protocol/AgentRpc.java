@@ -13,7 +13,8 @@ public enum AgentRpc {
     MACHINE_CLEANUP,
     DATASET_MOUNT,
     DATASET_UNMOUNT,
-    COMMAND_EXEC;
+    COMMAND_EXEC,
+    GPU_HEALTH;
 
     /** The name used in configuration, metrics and logs, e.g. {@code machine-cleanup}. */
     public String configName() {

@@ -10,6 +10,8 @@ import java.util.Optional;
  */
 public enum CleanupStepType {
     PROCESS("process"),
+    /** After process, so the user's GPU processes are already gone; then the GPU health gate. */
+    GPU("gpu"),
     DATA("data"),
     SSH("ssh"),
     DOCKER("docker"),

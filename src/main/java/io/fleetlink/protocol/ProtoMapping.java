@@ -312,6 +312,40 @@ public final class ProtoMapping {
                 r.getStdoutTruncated(), r.getStderrTruncated(), r.getTimedOut(), r.getDurationMs());
     }
 
+    // ---- CheckGpuHealth
+
+    public static AgentProto.CheckGpuHealthResponse toProto(CheckGpuHealthResponse health) {
+        AgentProto.CheckGpuHealthResponse.Builder builder = AgentProto.CheckGpuHealthResponse.newBuilder()
+                .setHealthy(health.healthy())
+                .setSkipped(nonNull(health.skipped()))
+                .setError(nonNull(health.error()));
+        for (CheckGpuHealthResponse.Gpu gpu : listOrEmpty(health.gpus())) {
+            AgentProto.GpuHealthResult.Builder g = AgentProto.GpuHealthResult.newBuilder()
+                    .setIndex(gpu.index())
+                    .setUuid(nonNull(gpu.uuid()))
+                    .setHealthy(gpu.healthy());
+            for (CheckGpuHealthResponse.Check check : listOrEmpty(gpu.checks())) {
+                g.addChecks(AgentProto.GpuCheck.newBuilder()
+                        .setName(nonNull(check.name()))
+                        .setOk(check.ok())
+                        .setMessage(nonNull(check.message())));
+            }
+            builder.addGpus(g);
+        }
+        return builder.build();
+    }
+
+    public static CheckGpuHealthResponse fromProto(AgentProto.CheckGpuHealthResponse r) {
+        return new CheckGpuHealthResponse(r.getHealthy(),
+                r.getGpusList().stream()
+                        .map(g -> new CheckGpuHealthResponse.Gpu(g.getIndex(), g.getUuid(), g.getHealthy(),
+                                g.getChecksList().stream()
+                                        .map(c -> new CheckGpuHealthResponse.Check(c.getName(), c.getOk(), c.getMessage()))
+                                        .toList()))
+                        .toList(),
+                emptyToNull(r.getSkipped()), emptyToNull(r.getError()));
+    }
+
     // ---- helpers
 
     private static String nonNull(String value) {

@@ -14,7 +14,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         CleanupMachineRequest.class, CleanupMachineResponse.class, CleanupMachineResponse.Step.class,
         MountDatasetRequest.class, MountDatasetResponse.class,
         UnmountDatasetRequest.class, UnmountDatasetResponse.class,
-        ExecuteCommandRequest.class, ExecuteCommandResponse.class })
+        ExecuteCommandRequest.class, ExecuteCommandResponse.class,
+        CheckGpuHealthResponse.class, CheckGpuHealthResponse.Gpu.class, CheckGpuHealthResponse.Check.class })
 final class WireTypes {
 
     private WireTypes() {

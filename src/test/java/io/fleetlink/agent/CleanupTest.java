@@ -252,10 +252,12 @@ class CleanupTest {
     void noTypesMeansEveryStepInOrder() {
         http().body(Map.of("user", user.name(), "dry_run", true))
                 .when().post("/api/v1/machine/cleanup")
-                .then().body("data.steps.type", contains("process", "data", "ssh", "docker", "datasets"))
+                // The fake nvidia-smi shows two GPUs, so the gpu step is among them.
+                .then().body("data.steps.type", contains("process", "gpu", "data", "ssh", "docker", "datasets"))
                 .body("data.steps[1].success", equalTo(true))
                 .body("data.steps[2].success", equalTo(true))
-                .body("data.steps[4].success", equalTo(true));
+                .body("data.steps[3].success", equalTo(true))
+                .body("data.steps[5].success", equalTo(true));
     }
 
     @Test
@@ -267,7 +269,7 @@ class CleanupTest {
             http().body(Map.of("user", user.name(), "types", List.of("data", "nuke")))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)
-                    .body("message", equalTo("types[1]: must be one of process, data, ssh, docker, datasets"));
+                    .body("message", equalTo("types[1]: must be one of process, gpu, data, ssh, docker, datasets"));
             http().body("{\"user\": \"" + user.name() + "\", \"types\": [\"data\"")
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)

@@ -8,8 +8,9 @@ class CleanupStepTypeTest {
 
     @Test
     void keepsTheWireNamesAndTheirRunOrder() {
-        assertThat(CleanupMachineRequest.ALL_TYPES).containsExactly("process", "data", "ssh", "docker", "datasets");
+        assertThat(CleanupMachineRequest.ALL_TYPES).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
         assertThat(CleanupStepType.fromWireName("docker")).contains(CleanupStepType.DOCKER);
+        assertThat(CleanupStepType.fromWireName("gpu")).contains(CleanupStepType.GPU);
     }
 
     @Test

@@ -23,7 +23,9 @@ public class HostOpsProfile implements QuarkusTestProfile {
                 "fleetlink.agent.cleanup.docker-scope", "user",
                 "fleetlink.agent.exec.enabled", "true",
                 "fleetlink.agent.exec.allowed-commands", ALLOWED_COMMANDS,
-                "fleetlink.agent.process.default-grace", "1s"));
+                "fleetlink.agent.process.default-grace", "1s",
+                // Short, so the hung-nvidia-smi test fails within seconds.
+                "fleetlink.agent.gpu.timeout", "3s"));
         overrides.putAll(extraOverrides());
         return overrides;
     }

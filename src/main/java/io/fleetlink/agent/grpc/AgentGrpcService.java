@@ -51,6 +51,12 @@ public class AgentGrpcService extends MutinyAgentServiceGrpc.AgentServiceImplBas
     }
 
     @Override
+    public Uni<AgentProto.CheckGpuHealthResponse> checkGpuHealth(AgentProto.CheckGpuHealthRequest request) {
+        return call(() -> handler.gpuHealth()
+                .map(ProtoMapping::toProto));
+    }
+
+    @Override
     public Uni<AgentProto.StopProcessResponse> stopProcess(AgentProto.StopProcessRequest request) {
         return withMeta(meta -> handler.stopProcess(ProtoMapping.fromProto(request), meta)
                 .map(ProtoMapping::toProto));

@@ -18,6 +18,7 @@ import io.fleetlink.agent.ops.DatasetMounter;
 import io.fleetlink.agent.ops.MachineCleaner;
 import io.fleetlink.agent.ops.ProcessStopper;
 import io.fleetlink.agent.ops.SshKeyInstaller;
+import io.fleetlink.agent.ops.GpuScrubber;
 import io.fleetlink.agent.ops.SystemInfoCollector;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.AgentRpc;
@@ -25,6 +26,7 @@ import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.MountDatasetResponse;
@@ -62,10 +64,11 @@ public class AgentRequestHandler {
     private final MachineCleaner cleaner;
     private final DatasetMounter datasets;
     private final CommandRunner commands;
+    private final GpuScrubber gpus;
 
     public AgentRequestHandler(AgentConfig config, AgentIdentity identity, Validator validator, ObjectMapper json,
             SystemInfoCollector systemInfo, ProcessStopper processStopper, SshKeyInstaller sshKeys,
-            MachineCleaner cleaner, DatasetMounter datasets, CommandRunner commands) {
+            MachineCleaner cleaner, DatasetMounter datasets, CommandRunner commands, GpuScrubber gpus) {
         this.config = config;
         this.identity = identity;
         this.validator = validator;
@@ -77,6 +80,7 @@ public class AgentRequestHandler {
         this.cleaner = cleaner;
         this.datasets = datasets;
         this.commands = commands;
+        this.gpus = gpus;
     }
 
     public Uni<PingResponse> ping() {
@@ -88,6 +92,15 @@ public class AgentRequestHandler {
             permit(AgentRpc.SYSTEM_INFO);
             return serializer.run(null, systemInfo::collect)
                     .ifNoItem().after(config.operationTimeout()).failWith(() -> timeout(AgentRpc.SYSTEM_INFO));
+        });
+    }
+
+    /** CheckGpuHealth: read-only, so not deduplicated and not serialised against other work. */
+    public Uni<CheckGpuHealthResponse> gpuHealth() {
+        return Uni.createFrom().deferred(() -> {
+            permit(AgentRpc.GPU_HEALTH);
+            return serializer.run(null, gpus::health)
+                    .ifNoItem().after(config.operationTimeout()).failWith(() -> timeout(AgentRpc.GPU_HEALTH));
         });
     }
 

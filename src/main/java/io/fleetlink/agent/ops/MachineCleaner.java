@@ -25,8 +25,9 @@ import io.fleetlink.protocol.CleanupStepType;
 import io.quarkus.logging.Log;
 
 /**
- * CleanupMachine: runs the requested steps (process, data, ssh, docker, datasets) in that order for
- * one tenant user, each to completion even when an earlier one failed, and reports every step.
+ * CleanupMachine: runs the requested steps (process, gpu, data, ssh, docker, datasets) in that order
+ * for one tenant user, each to completion even when an earlier one failed, and reports every step.
+ * No types means every step, gpu only on a machine with GPUs.
  * Blocking.
  */
 @ApplicationScoped
@@ -41,9 +42,10 @@ public class MachineCleaner {
     private final DatasetMounter datasets;
     private final Mounts mounts;
     private final DockerEngine docker;
+    private final GpuScrubber gpus;
 
     public MachineCleaner(AgentConfig config, Users users, ProcessStopper processes, SshKeyInstaller sshKeys,
-            DatasetMounter datasets, Mounts mounts, DockerEngine docker) {
+            DatasetMounter datasets, Mounts mounts, DockerEngine docker, GpuScrubber gpus) {
         this.config = config;
         this.users = users;
         this.processes = processes;
@@ -51,6 +53,7 @@ public class MachineCleaner {
         this.datasets = datasets;
         this.mounts = mounts;
         this.docker = docker;
+        this.gpus = gpus;
     }
 
     public CleanupMachineResponse clean(CleanupMachineRequest request) {
@@ -65,10 +68,14 @@ public class MachineCleaner {
         return CleanupMachineResponse.of(steps);
     }
 
-    /** The requested types, checked; none means all. */
-    private static Set<CleanupStepType> types(List<String> requested) {
+    /** The requested types, checked; none means all, the gpu step only where there are GPUs. */
+    private Set<CleanupStepType> types(List<String> requested) {
         if (requested == null || requested.isEmpty()) {
-            return EnumSet.allOf(CleanupStepType.class);
+            Set<CleanupStepType> all = EnumSet.allOf(CleanupStepType.class);
+            if (!gpus.hasGpus()) {
+                all.remove(CleanupStepType.GPU);
+            }
+            return all;
         }
         Set<CleanupStepType> types = EnumSet.noneOf(CleanupStepType.class);
         for (int i = 0; i < requested.size(); i++) {
@@ -84,6 +91,7 @@ public class MachineCleaner {
         try {
             return switch (type) {
                 case PROCESS -> processStep(user, dryRun);
+                case GPU -> gpus.cleanupStep(user, dryRun);
                 case DATA -> dataStep(user, dryRun);
                 case SSH -> sshKeys.revokeAll(user, dryRun);
                 case DOCKER -> dockerStep(user, dryRun);

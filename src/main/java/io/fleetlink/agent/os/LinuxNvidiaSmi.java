@@ -37,7 +37,8 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
         this(commands, config.gpu().nvidiaSmi(), config.gpu().timeout());
     }
 
-    LinuxNvidiaSmi(HostCommands commands, String program, Duration timeout) {
+    /** For tests and tools that point it at another program. */
+    public LinuxNvidiaSmi(HostCommands commands, String program, Duration timeout) {
         this.commands = commands;
         this.program = program;
         this.timeout = timeout;
@@ -158,6 +159,143 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
     private static long wholeOrZero(String cell) {
         Double value = numberOrNull(cell);
         return value == null ? 0 : Math.round(value);
+    }
+
+    /** The throttle reasons the health gate reads, as named after {@code clocks_event_reasons.}. */
+    public static final List<String> THROTTLE_REASONS = List.of("hw_slowdown", "hw_thermal_slowdown",
+            "hw_power_brake_slowdown", "sw_thermal_slowdown");
+
+    /** Drivers since R535 name the throttle fields {@code clocks_event_reasons.*}; older ones {@code clocks_throttle_reasons.*}. */
+    static String healthQuery(String throttlePrefix) {
+        StringBuilder query = new StringBuilder("--query-gpu=index,uuid,ecc.errors.uncorrected.volatile.total");
+        THROTTLE_REASONS.forEach(reason -> query.append(',').append(throttlePrefix).append('.').append(reason));
+        return query.toString();
+    }
+
+    @Override
+    public boolean installed() {
+        return Executables.find(program).isPresent();
+    }
+
+    @Override
+    public Answer<HealthRow> health() {
+        Answer<String[]> rows = csv(List.of(healthQuery("clocks_event_reasons"), "--format=csv,noheader,nounits"));
+        if (!rows.ok() && !rows.timedOut() && rows.error().contains("is not a valid field")) {
+            rows = csv(List.of(healthQuery("clocks_throttle_reasons"), "--format=csv,noheader,nounits"));
+        }
+        return parseRows(rows, 2 + 1 + THROTTLE_REASONS.size(), LinuxNvidiaSmi::parseHealth);
+    }
+
+    @Override
+    public Answer<RemapRow> remappedRows() {
+        return parseRows(csv(List.of("--query-remapped-rows=gpu_uuid,remapped_rows.pending,remapped_rows.failure",
+                "--format=csv,noheader")), 3,
+                fields -> new RemapRow(textOrNull(fields[0]), flagOrNull(fields[1]), flagOrNull(fields[2])));
+    }
+
+    @Override
+    public Answer<ComputeApp> computeApps() {
+        return parseRows(csv(List.of("--query-compute-apps=pid,used_memory,gpu_uuid", "--format=csv,noheader,nounits")), 3,
+                fields -> new ComputeApp(index(fields[0], "pid"), wholeOrNull(fields[1]), textOrNull(fields[2])));
+    }
+
+    @Override
+    public Optional<String> reset(int index) {
+        Answer<String[]> answer = csv(List.of("--gpu-reset", "-i", Integer.toString(index)));
+        return Optional.ofNullable(answer.error());
+    }
+
+    static HealthRow parseHealth(String[] fields) {
+        java.util.Map<String, Boolean> throttle = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < THROTTLE_REASONS.size(); i++) {
+            throttle.put(THROTTLE_REASONS.get(i), activeOrNull(fields[3 + i]));
+        }
+        return new HealthRow(index(fields[0], "index"), textOrNull(fields[1]), wholeOrNull(fields[2]),
+                java.util.Collections.unmodifiableMap(throttle));
+    }
+
+    /** Runs one query within the timeout; each line of stdout split at commas and stripped. */
+    private Answer<String[]> csv(List<String> args) {
+        Optional<Path> executable = Executables.find(program);
+        if (executable.isEmpty()) {
+            return Answer.failed("nvidia-smi not found (" + program + ")", false);
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(executable.get().toString());
+        argv.addAll(args);
+        HostCommands.Result result;
+        try {
+            result = commands.run(argv, timeout);
+        } catch (HostCommands.CommandException e) {
+            return Answer.failed(describe(e) + " [" + String.join(" ", args) + "]", e.getCause() == null);
+        }
+        if (!result.ok()) {
+            return Answer.failed("nvidia-smi " + String.join(" ", args) + " exited with " + result.exitCode() + ": "
+                    + firstLines(result.diagnostic()), false);
+        }
+        List<String[]> rows = result.stdout().lines()
+                .filter(line -> !line.isBlank())
+                .map(line -> Arrays.stream(line.split(",", -1)).map(String::strip).toArray(String[]::new))
+                .toList();
+        return Answer.of(rows);
+    }
+
+    /** Parses each row; a row that cannot be read fails the whole probe, since a health gate must not guess. */
+    static <T> Answer<T> parseRows(Answer<String[]> raw, int columns, java.util.function.Function<String[], T> parser) {
+        if (!raw.ok()) {
+            return Answer.failed(raw.error(), raw.timedOut());
+        }
+        List<T> parsed = new ArrayList<>();
+        for (int i = 0; i < raw.rows().size(); i++) {
+            String[] fields = raw.rows().get(i);
+            if (fields.length != columns) {
+                return Answer.failed("nvidia-smi output not understood (line " + (i + 1) + ": expected " + columns
+                        + " columns, got " + fields.length + ")", false);
+            }
+            try {
+                parsed.add(parser.apply(fields));
+            } catch (IllegalArgumentException e) {
+                return Answer.failed("nvidia-smi output not understood (line " + (i + 1) + ": " + e.getMessage() + ")", false);
+            }
+        }
+        return Answer.of(parsed);
+    }
+
+    private static int index(String cell, String what) {
+        try {
+            return Integer.parseInt(cell);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " '" + cell + "' is not a number");
+        }
+    }
+
+    /** A count with or without a unit ("1024 MiB"), or null for a placeholder; never zero for "not reported". */
+    static Long wholeOrNull(String cell) {
+        String number = cell.strip();
+        int space = number.indexOf(' ');
+        if (space > 0 && !number.startsWith("[")) {
+            number = number.substring(0, space);
+        }
+        Double value = numberOrNull(number);
+        return value == null ? null : Math.round(value);
+    }
+
+    /** "1"/"Yes" true, "0"/"No" false, placeholders null. */
+    static Boolean flagOrNull(String cell) {
+        return switch (cell.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "1", "yes", "true" -> Boolean.TRUE;
+            case "0", "no", "false" -> Boolean.FALSE;
+            default -> null;
+        };
+    }
+
+    /** "Active" true, "Not Active" false, placeholders null. */
+    static Boolean activeOrNull(String cell) {
+        return switch (cell.strip()) {
+            case "Active" -> Boolean.TRUE;
+            case "Not Active" -> Boolean.FALSE;
+            default -> null;
+        };
     }
 
     private static String textOrNull(String cell) {

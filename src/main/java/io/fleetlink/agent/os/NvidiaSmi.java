@@ -24,4 +24,54 @@ public interface NvidiaSmi {
 
     /** The GPUs now; never throws for a missing program or driver, the report's {@code error} says so. */
     Report query();
+
+    /** Whether the program is installed at all; a machine without it has no GPUs the agent can see. */
+    boolean installed();
+
+    /**
+     * The health readings of one GPU; a null reading is one nvidia-smi does not report
+     * ({@code [N/A]}, {@code [Not Supported]}), never zero. {@code throttle} maps a reason
+     * ({@code hw_slowdown}, ...) to whether it is active, null where not reported.
+     */
+    record HealthRow(int index, String uuid, Long eccUncorrectedVolatile, java.util.Map<String, Boolean> throttle) {
+    }
+
+    /** Row remapping of one GPU (Ampere and later); null where not reported. */
+    record RemapRow(String uuid, Boolean pending, Boolean failure) {
+    }
+
+    /** One process with a compute context on a GPU. */
+    record ComputeApp(int pid, Long usedMemoryMib, String gpuUuid) {
+    }
+
+    /**
+     * The rows of one probe, or why there are none: {@code error} is non-null when the probe failed,
+     * {@code timedOut} when it did not answer within {@code fleetlink.agent.gpu.timeout}.
+     */
+    record Answer<T>(List<T> rows, String error, boolean timedOut) {
+
+        public static <T> Answer<T> of(List<T> rows) {
+            return new Answer<>(List.copyOf(rows), null, false);
+        }
+
+        public static <T> Answer<T> failed(String error, boolean timedOut) {
+            return new Answer<>(List.of(), error, timedOut);
+        }
+
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    /** ECC and throttle readings of every GPU, one child process with a hard deadline. */
+    Answer<HealthRow> health();
+
+    /** Pending and failed row remappings of every GPU, one child process with a hard deadline. */
+    Answer<RemapRow> remappedRows();
+
+    /** The processes using a GPU, one child process with a hard deadline. */
+    Answer<ComputeApp> computeApps();
+
+    /** {@code nvidia-smi --gpu-reset -i index}; the error, or empty when the reset went through. Blocking. */
+    java.util.Optional<String> reset(int index);
 }

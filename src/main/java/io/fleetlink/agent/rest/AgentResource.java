@@ -12,6 +12,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import io.fleetlink.agent.handler.AgentRequestHandler;
 import io.fleetlink.agent.handler.RequestMeta;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
@@ -58,6 +59,13 @@ public class AgentResource implements AgentApi {
     @Path("/system/info")
     public Uni<RestResponse<Envelope<GetSystemInfoResponse>>> systemInfo() {
         return handler.systemInfo()
+                .map(Envelopes::ok);
+    }
+
+    @GET
+    @Path("/gpu/health")
+    public Uni<RestResponse<Envelope<CheckGpuHealthResponse>>> gpuHealth() {
+        return handler.gpuHealth()
                 .map(Envelopes::ok);
     }
 

@@ -1,0 +1,230 @@
+package io.fleetlink.agent.ops;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.agent.os.GpuHealth;
+import io.fleetlink.agent.os.GpuStateFile;
+import io.fleetlink.agent.os.NvidiaSmi;
+import io.fleetlink.agent.os.ProcFs;
+import io.fleetlink.agent.os.ProcessInfo;
+import io.fleetlink.agent.os.Signals;
+import io.fleetlink.agent.os.UserAccount;
+import io.fleetlink.config.AgentConfig;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
+import io.fleetlink.protocol.CleanupMachineResponse.Step;
+import io.fleetlink.protocol.CleanupStepType;
+import io.quarkus.logging.Log;
+
+/**
+ * The GPU health gate: the cleanup's gpu step (end the cleaned user's processes on the GPUs, reset
+ * them if so configured, then check every GPU) and the checks alone. Keeps the inventory and the ECC
+ * baselines in {@link GpuStateFile}. Until the controller takes the ECC baseline at allocation time,
+ * the baseline of a GPU is taken at its first check. Blocking.
+ */
+@ApplicationScoped
+public class GpuScrubber {
+
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    /** The checks of every GPU, or why there are none to run. */
+    public record Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error) {
+
+        public boolean healthy() {
+            return error == null && gpus.stream().allMatch(GpuHealth.Gpu::healthy);
+        }
+    }
+
+    private final AgentConfig config;
+    private final NvidiaSmi smi;
+    private final ProcFs procFs;
+    private final Signals signals;
+
+    public GpuScrubber(AgentConfig config, NvidiaSmi smi, ProcFs procFs, Signals signals) {
+        this.config = config;
+        this.smi = smi;
+        this.procFs = procFs;
+        this.signals = signals;
+    }
+
+    /** Whether this machine has GPUs: nvidia-smi is installed and sees GPUs now or saw them before. */
+    public boolean hasGpus() {
+        if (!smi.installed()) {
+            return false;
+        }
+        try {
+            if (!GpuStateFile.read(stateDir()).inventory().isEmpty()) {
+                return true;
+            }
+        } catch (IOException e) {
+            return true; // a state file that cannot be read is for the step to report
+        }
+        return !smi.query().gpus().isEmpty();
+    }
+
+    /** The cleanup's gpu step for {@code user}. */
+    public Step cleanupStep(UserAccount user, boolean dryRun) {
+        String type = CleanupStepType.GPU.wireName();
+        if (!smi.installed()) {
+            return new Step(type, true, "no GPUs on this machine (nvidia-smi not found), skipped", List.of());
+        }
+        NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = smi.computeApps();
+        if (apps.timedOut()) {
+            // A hung nvidia-smi would hang every probe after it: fail now, within one deadline.
+            return new Step(type, false, "GPUs not checked: " + apps.error(), List.of());
+        }
+        List<ProcessInfo> doomed = new ArrayList<>();
+        for (NvidiaSmi.ComputeApp app : apps.rows()) {
+            procFs.stat(app.pid())
+                    .filter(p -> p.uid() == user.uid() && signals.signallable(p))
+                    .ifPresent(doomed::add);
+        }
+        List<String> ended = doomed.stream().map(p -> String.valueOf(p.pid())).distinct().toList();
+        if (dryRun) {
+            return new Step(type, true, "would end " + ended.size() + " processes of " + user.name() + " on the GPUs, "
+                    + "then check every GPU", ended);
+        }
+        List<String> notes = new ArrayList<>();
+        if (!doomed.isEmpty()) {
+            signals.send("TERM", doomed);
+            List<ProcessInfo> left = signals.awaitGone(doomed, config.cleanup().processGrace());
+            if (!left.isEmpty()) {
+                signals.send("KILL", left);
+                left = signals.awaitGone(left, KILL_WAIT);
+            }
+            notes.add("ended " + (doomed.size() - left.size()) + " processes of " + user.name() + " on the GPUs");
+        }
+        if (config.gpu().reset() == AgentConfig.GpuReset.ON_RELEASE) {
+            notes.addAll(resetIdle());
+        }
+        Outcome outcome = check(true);
+        return toStep(outcome, notes, ended);
+    }
+
+    /** Resets every GPU no process uses; a GPU that is busy or refuses is noted and left to the checks. */
+    private List<String> resetIdle() {
+        List<String> notes = new ArrayList<>();
+        NvidiaSmi.Answer<NvidiaSmi.HealthRow> health = smi.health();
+        NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = smi.computeApps();
+        if (!health.ok() || !apps.ok()) {
+            notes.add("no GPU reset: " + (health.ok() ? apps.error() : health.error()));
+            return notes;
+        }
+        for (NvidiaSmi.HealthRow gpu : health.rows()) {
+            boolean busy = apps.rows().stream().anyMatch(app -> gpu.uuid().equals(app.gpuUuid()));
+            if (busy) {
+                notes.add(GpuHealth.label(gpu.index(), gpu.uuid()) + " not reset (in use)");
+                continue;
+            }
+            Optional<String> error = smi.reset(gpu.index());
+            notes.add(GpuHealth.label(gpu.index(), gpu.uuid()) + (error.isEmpty() ? " reset" : " reset failed: " + error.get()));
+        }
+        return notes;
+    }
+
+    /** CheckGpuHealth: every check, recording nothing (no inventory, no baseline), signalling nothing. */
+    public CheckGpuHealthResponse health() {
+        Outcome outcome = check(false);
+        return new CheckGpuHealthResponse(outcome.healthy(),
+                outcome.gpus().stream()
+                        .map(gpu -> new CheckGpuHealthResponse.Gpu(gpu.index(), gpu.uuid(), gpu.healthy(),
+                                gpu.checks().stream()
+                                        .map(c -> new CheckGpuHealthResponse.Check(c.name(), c.ok(), c.message()))
+                                        .toList()))
+                        .toList(),
+                outcome.skipped(), outcome.error());
+    }
+
+    /**
+     * Runs every check. With {@code record}, records the inventory when none is recorded yet and a
+     * GPU's ECC baseline when it has none; without, writes nothing. No other side effect.
+     */
+    public Outcome check(boolean record) {
+        if (!smi.installed()) {
+            return new Outcome(List.of(), "no GPUs on this machine (nvidia-smi not found), skipped", null);
+        }
+        Path dir = stateDir();
+        GpuStateFile.State state;
+        try {
+            state = GpuStateFile.read(dir);
+        } catch (IOException e) {
+            return new Outcome(List.of(), null, "cannot read " + dir.resolve(GpuStateFile.NAME) + " (fleetlink.agent.gpu.state-dir): "
+                    + e.getMessage() + "; fix or remove it");
+        }
+        NvidiaSmi.Answer<NvidiaSmi.HealthRow> health = smi.health();
+        if (state.inventory().isEmpty()) {
+            if (!health.ok() && !health.timedOut()) {
+                return new Outcome(List.of(), "no GPUs on this machine (" + health.error() + "), skipped", null);
+            }
+            if (health.ok() && health.rows().isEmpty()) {
+                return new Outcome(List.of(), "no GPUs on this machine, skipped", null);
+            }
+        }
+        if (!health.ok() && state.inventory().isEmpty()) {
+            return new Outcome(List.of(), null, health.error());
+        }
+        GpuStateFile.State updated = state;
+        if (health.ok() && state.inventory().isEmpty()) {
+            updated = updated.withInventory(health.rows().stream()
+                    .map(row -> new GpuHealth.Recorded(row.index(), row.uuid()))
+                    .toList());
+        }
+        Map<String, Long> baseline = new HashMap<>(state.eccBaseline());
+        health.rows().stream()
+                .filter(row -> row.eccUncorrectedVolatile() != null && !baseline.containsKey(row.uuid()))
+                .forEach(row -> baseline.put(row.uuid(), row.eccUncorrectedVolatile()));
+        updated = updated.withBaseline(baseline);
+        if (record && !updated.equals(state)) {
+            try {
+                GpuStateFile.write(dir, updated);
+            } catch (IOException e) {
+                return new Outcome(List.of(), null, "cannot write " + dir.resolve(GpuStateFile.NAME) + " (fleetlink.agent.gpu.state-dir): "
+                        + e.getMessage());
+            }
+        }
+        // Only the main probe's hang is worth skipping the others for: each has its own deadline.
+        NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps = health.ok() ? smi.remappedRows() : NvidiaSmi.Answer.of(List.of());
+        NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = health.ok() ? smi.computeApps() : NvidiaSmi.Answer.of(List.of());
+        // Unrecorded, the GPUs present stand in for the inventory and today's ECC counts for the baseline.
+        List<GpuHealth.Gpu> gpus = GpuHealth.evaluate(updated.inventory(), updated.eccBaseline(),
+                new GpuHealth.Readings(health, remaps, apps, this::owner));
+        return new Outcome(gpus, null, null);
+    }
+
+    private String owner(int pid) {
+        return procFs.stat(pid)
+                .map(p -> "uid " + p.uid())
+                .orElse(null);
+    }
+
+    private static Step toStep(Outcome outcome, List<String> notes, List<String> ended) {
+        String type = CleanupStepType.GPU.wireName();
+        String prefix = notes.isEmpty() ? "" : String.join("; ", notes) + "; ";
+        if (outcome.skipped() != null) {
+            return new Step(type, true, prefix + outcome.skipped(), ended);
+        }
+        if (outcome.error() != null) {
+            return new Step(type, false, prefix + outcome.error(), ended);
+        }
+        List<String> failures = outcome.gpus().stream()
+                .flatMap(gpu -> gpu.failures().stream())
+                .toList();
+        if (!failures.isEmpty()) {
+            Log.warnf("GPU health gate failed: %s", failures);
+            return new Step(type, false, prefix + String.join("; ", failures), ended);
+        }
+        return new Step(type, true, prefix + "all " + outcome.gpus().size() + " GPUs present, free and healthy", ended);
+    }
+
+    private Path stateDir() {
+        return Path.of(config.gpu().stateDir());
+    }
+}
