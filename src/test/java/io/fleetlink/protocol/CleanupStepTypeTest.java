@@ -8,7 +8,7 @@ class CleanupStepTypeTest {
 
     @Test
     void keepsTheWireNamesAndTheirRunOrder() {
-        assertThat(CleanupMachineRequest.ALL_TYPES).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
+        assertThat(CleanupMachineRequest.CONTROLLER_TYPES).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
         assertThat(CleanupStepType.fromWireName("docker")).contains(CleanupStepType.DOCKER);
         assertThat(CleanupStepType.fromWireName("gpu")).contains(CleanupStepType.GPU);
     }

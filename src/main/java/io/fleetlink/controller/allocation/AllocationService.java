@@ -122,7 +122,7 @@ public class AllocationService {
 
     private Uni<AllocationAccepted> startRelease(io.vertx.mutiny.sqlclient.SqlConnection tx, Allocation allocation) {
         Operation op = Operation.pending(OperationType.ALLOCATION_RELEASE, allocation.allocationId(), allocation.hostId(),
-                OperationPayload.cleanup(allocation.allocationId(), allocation.user(), CleanupMachineRequest.ALL_TYPES));
+                OperationPayload.cleanup(allocation.allocationId(), allocation.user(), CleanupMachineRequest.CONTROLLER_TYPES));
         Instant now = op.createdAt();
         return allocations.transition(tx, allocation.allocationId(), AllocationStatus.READY, AllocationStatus.RELEASING,
                         null, op.operationId(), now)

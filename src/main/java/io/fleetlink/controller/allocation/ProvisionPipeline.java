@@ -89,7 +89,7 @@ public class ProvisionPipeline implements Pipeline {
                 + "before it can be allocated again", allocationId, op.hostId(), op.operationId(), op.attempts(),
                 cause.getMessage());
         Operation cleanup = Operation.pending(OperationType.HOST_CLEANUP, op.hostId(), op.hostId(),
-                OperationPayload.cleanup(allocationId, op.payload().user(), CleanupMachineRequest.ALL_TYPES));
+                OperationPayload.cleanup(allocationId, op.payload().user(), CleanupMachineRequest.CONTROLLER_TYPES));
         return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(), OperationStatus.FAILED,
                         error, now)
                         .chain(() -> allocations.transition(tx, allocationId, AllocationStatus.PROVISIONING,

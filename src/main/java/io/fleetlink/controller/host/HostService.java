@@ -148,7 +148,7 @@ public class HostService {
                     validHostId(hostId);
                     checks.valid(request);
                     List<String> types = request.types() == null || request.types().isEmpty()
-                            ? CleanupMachineRequest.ALL_TYPES
+                            ? CleanupMachineRequest.CONTROLLER_TYPES
                             : List.copyOf(request.types());
                     return store.inTransaction(tx -> hosts.find(tx, hostId)
                             .chain(host -> {

@@ -33,7 +33,7 @@ public class MachineCleanup {
     public Uni<String> run(Operation operation, String what) {
         List<String> types = operation.payload().cleanupTypes();
         CleanupMachineRequest request = new CleanupMachineRequest(operation.payload().user(),
-                types == null || types.isEmpty() ? CleanupMachineRequest.ALL_TYPES : types, false);
+                types == null || types.isEmpty() ? CleanupMachineRequest.CONTROLLER_TYPES : types, false);
         return agents.cleanupMachine(operation.hostId(), request, operation.operationId())
                 .map(MachineCleanup::failures)
                 .onFailure().recoverWithItem(Throwable::getMessage)
