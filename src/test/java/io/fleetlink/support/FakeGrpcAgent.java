@@ -61,6 +61,7 @@ public final class FakeGrpcAgent implements AutoCloseable {
                 .addMethod(AgentServiceGrpc.getMountDatasetMethod(), unary(request -> AgentProto.MountDatasetResponse.getDefaultInstance()))
                 .addMethod(AgentServiceGrpc.getUnmountDatasetMethod(), unary(request -> AgentProto.UnmountDatasetResponse.getDefaultInstance()))
                 .addMethod(AgentServiceGrpc.getExecuteCommandMethod(), unary(request -> AgentProto.ExecuteCommandResponse.getDefaultInstance()))
+                .addMethod(AgentServiceGrpc.getCheckGpuHealthMethod(), unary(request -> AgentProto.CheckGpuHealthResponse.getDefaultInstance()))
                 .build();
         this.server = NettyServerBuilder.forPort(TestPorts.freePort())
                 .addService(service)
