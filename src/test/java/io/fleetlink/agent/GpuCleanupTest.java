@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import io.fleetlink.agent.ops.GpuScrubber;
+import io.fleetlink.agent.ops.ProcessStopper;
 import io.fleetlink.agent.os.GpuStateFile;
 import io.fleetlink.agent.os.HostCommands;
 import io.fleetlink.agent.os.LinuxNvidiaSmi;
@@ -58,6 +59,9 @@ class GpuCleanupTest {
 
     @Inject
     Signals signals;
+
+    @Inject
+    ProcessStopper stopper;
 
     @Inject
     Users users;
@@ -182,7 +186,7 @@ class GpuCleanupTest {
     @Test
     void aMachineWithoutNvidiaSmiIsSkipped() {
         GpuScrubber scrubber = new GpuScrubber(config,
-                new LinuxNvidiaSmi(new HostCommands(), "nvidia-smi-fl-absent", Duration.ofSeconds(1)), procFs, signals);
+                new LinuxNvidiaSmi(new HostCommands(), "nvidia-smi-fl-absent", Duration.ofSeconds(1)), procFs, signals, stopper);
         UserAccount account = users.requireTenant(user.name());
         CleanupMachineResponse.Step step = scrubber.cleanupStep(account, false);
         assertThat(step.success()).isTrue();
@@ -195,7 +199,7 @@ class GpuCleanupTest {
         stray = new ProcessBuilder("sleep", "300").start();
         FakeNvidiaSmi.set(fake(), "apps", stray.pid() + " " + U1);
         GpuScrubber scrubber = new GpuScrubber(withReset(AgentConfig.GpuReset.ON_RELEASE),
-                new LinuxNvidiaSmi(new HostCommands(), fake().toString(), config.gpu().timeout()), procFs, signals);
+                new LinuxNvidiaSmi(new HostCommands(), fake().toString(), config.gpu().timeout()), procFs, signals, stopper);
         CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
         assertThat(Files.readAllLines(fake().resolveSibling("resets"))).containsExactly("0");
         assertThat(step.success()).isFalse();

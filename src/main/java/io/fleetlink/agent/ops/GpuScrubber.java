@@ -2,7 +2,6 @@ package io.fleetlink.agent.ops;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.GpuHealth;
 import io.fleetlink.agent.os.GpuStateFile;
 import io.fleetlink.agent.os.NvidiaSmi;
@@ -33,8 +33,6 @@ import io.quarkus.logging.Log;
 @ApplicationScoped
 public class GpuScrubber {
 
-    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
-
     /** The checks of every GPU, or why there are none to run. */
     public record Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error) {
 
@@ -47,12 +45,14 @@ public class GpuScrubber {
     private final NvidiaSmi smi;
     private final ProcFs procFs;
     private final Signals signals;
+    private final ProcessStopper stopper;
 
-    public GpuScrubber(AgentConfig config, NvidiaSmi smi, ProcFs procFs, Signals signals) {
+    public GpuScrubber(AgentConfig config, NvidiaSmi smi, ProcFs procFs, Signals signals, ProcessStopper stopper) {
         this.config = config;
         this.smi = smi;
         this.procFs = procFs;
         this.signals = signals;
+        this.stopper = stopper;
     }
 
     /** Whether this machine has GPUs: nvidia-smi is installed and sees GPUs now or saw them before. */
@@ -94,13 +94,14 @@ public class GpuScrubber {
         }
         List<String> notes = new ArrayList<>();
         if (!doomed.isEmpty()) {
-            signals.send("TERM", doomed);
-            List<ProcessInfo> left = signals.awaitGone(doomed, config.cleanup().processGrace());
-            if (!left.isEmpty()) {
-                signals.send("KILL", left);
-                left = signals.awaitGone(left, KILL_WAIT);
+            try {
+                List<Integer> signalled = stopper.end(doomed, config.cleanup().processGrace(),
+                        "fleetlink.agent.cleanup.process-grace");
+                notes.add("ended " + signalled.size() + " processes of " + user.name() + " on the GPUs");
+            } catch (AgentException e) {
+                // Still there after SIGKILL: said here, and the processes check below fails the step.
+                notes.add(e.getMessage());
             }
-            notes.add("ended " + (doomed.size() - left.size()) + " processes of " + user.name() + " on the GPUs");
         }
         if (config.gpu().reset() == AgentConfig.GpuReset.ON_RELEASE) {
             notes.addAll(resetIdle());

@@ -230,6 +230,18 @@ public class ProcessStopper {
         }
     }
 
+    /**
+     * Ends exactly {@code processes} (those still alive with the same start time): SIGTERM, the grace
+     * (fitted to the operation budget like every grace here), then SIGKILL rounds. Returns the pids
+     * signalled. Blocking.
+     *
+     * @throws AgentException 500 when one is still there after every SIGKILL round
+     */
+    public List<Integer> end(Collection<ProcessInfo> processes, Duration grace, String graceKey) {
+        List<ProcessInfo> targets = List.copyOf(processes);
+        return terminate(() -> signals.awaitGone(targets, Duration.ZERO), "TERM", fit(grace, graceKey)).pids();
+    }
+
     private Duration grace(Integer requestedSeconds) {
         if (requestedSeconds == null) {
             return fit(config.process().defaultGrace(), "fleetlink.agent.process.default-grace");
