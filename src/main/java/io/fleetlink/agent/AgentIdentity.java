@@ -44,7 +44,7 @@ public class AgentIdentity {
     }
 
     public PingResponse ping() {
-        return new PingResponse(hostId, version, Duration.between(startedAt, Instant.now()).toSeconds());
+        return new PingResponse(hostId, version, Duration.between(startedAt, Instant.now()).toSeconds(), 0);
     }
 
     /** The kernel's node name; unlike InetAddress.getLocalHost() it never waits on DNS. */

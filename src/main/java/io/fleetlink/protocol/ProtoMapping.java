@@ -22,11 +22,13 @@ public final class ProtoMapping {
                 .setHostId(info.hostId())
                 .setAgentVersion(info.agentVersion())
                 .setUptimeSeconds(info.uptimeSeconds())
+                .setEpoch(info.epoch())
                 .build();
     }
 
     public static PingResponse fromProto(AgentProto.PingResponse response) {
-        return new PingResponse(response.getHostId(), response.getAgentVersion(), response.getUptimeSeconds());
+        return new PingResponse(response.getHostId(), response.getAgentVersion(), response.getUptimeSeconds(),
+                response.getEpoch());
     }
 
     // ---- GetSystemInfo
@@ -197,21 +199,35 @@ public final class ProtoMapping {
     }
 
     public static AgentProto.CleanupMachineResponse toProto(CleanupMachineResponse result) {
-        var builder = AgentProto.CleanupMachineResponse.newBuilder().setSuccess(result.success());
+        var builder = AgentProto.CleanupMachineResponse.newBuilder()
+                .setSuccess(result.success())
+                .setHostId(nonNull(result.hostId()))
+                .setAgentVersion(nonNull(result.agentVersion()))
+                .setEpoch(result.epoch())
+                .setStartedAt(nonNull(result.startedAt()))
+                .setFinishedAt(nonNull(result.finishedAt()));
         for (CleanupMachineResponse.Step step : result.steps()) {
             builder.addSteps(AgentProto.CleanupStep.newBuilder()
                     .setType(step.type())
                     .setSuccess(step.success())
                     .setMessage(nonNull(step.message()))
-                    .addAllRemoved(listOrEmpty(step.removed())));
+                    .addAllRemoved(listOrEmpty(step.removed()))
+                    .setRemovedTotal(step.removedTotal())
+                    .setBytesRemoved(step.bytesRemoved())
+                    .setSessionsEnded(step.sessionsEnded())
+                    .setDurationMs(step.durationMs()));
         }
         return builder.build();
     }
 
     public static CleanupMachineResponse fromProto(AgentProto.CleanupMachineResponse r) {
         return new CleanupMachineResponse(r.getSuccess(), r.getStepsList().stream()
-                .map(s -> new CleanupMachineResponse.Step(s.getType(), s.getSuccess(), s.getMessage(), List.copyOf(s.getRemovedList())))
-                .toList());
+                .map(s -> new CleanupMachineResponse.Step(s.getType(), s.getSuccess(), s.getMessage(),
+                        List.copyOf(s.getRemovedList()), s.getRemovedTotal(), s.getBytesRemoved(),
+                        s.getSessionsEnded(), s.getDurationMs()))
+                .toList(),
+                emptyToNull(r.getHostId()), emptyToNull(r.getAgentVersion()), r.getEpoch(),
+                emptyToNull(r.getStartedAt()), emptyToNull(r.getFinishedAt()));
     }
 
     // ---- MountDataset / UnmountDataset
