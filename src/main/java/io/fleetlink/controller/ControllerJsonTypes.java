@@ -5,6 +5,11 @@ import io.fleetlink.controller.allocation.Allocation;
 import io.fleetlink.controller.allocation.AllocationAccepted;
 import io.fleetlink.controller.callback.CallbackEvent;
 import io.fleetlink.controller.client.AgentHealth;
+import io.fleetlink.controller.fanout.FleetExecRequest;
+import io.fleetlink.controller.fanout.FleetExecResource;
+import io.fleetlink.controller.fanout.FleetExecResult;
+import io.fleetlink.controller.fanout.FleetExecSummary;
+import io.fleetlink.controller.fanout.HostExecResult;
 import io.fleetlink.controller.host.CleanupHostRequest;
 import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.RegisterHostRequest;
@@ -24,7 +29,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         RegisterHostRequest.class, CleanupHostRequest.class, Host.class,
         AllocateRequest.class, Allocation.class, AllocationAccepted.class,
         RegisterTaskRequest.class, Task.class,
-        Operation.class, AgentHealth.class })
+        Operation.class, AgentHealth.class,
+        FleetExecRequest.class, FleetExecResult.class, FleetExecSummary.class, HostExecResult.class,
+        FleetExecResource.SummaryLine.class })
 final class ControllerJsonTypes {
 
     private ControllerJsonTypes() {
