@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""Fleetlink side by side with its peers, on one machine, as whole processes.
+
+Starts agents and controllers from the packaged jar (one controller speaking HTTP to agents, one
+speaking gRPC), private sshd instances for the peers (ssh, pssh, clush) and node_exporter, warms
+everything, then measures each row and prints one markdown table: p50 and p99 latency, CPU seconds
+per 1,000 calls (server and client processes, from /proc and getrusage) and resident memory.
+
+    bench/harness.py [--quick] [--agents 4] [--hosts 16] [--cycles 200]
+
+Run as root on a machine where nothing else is busy (numbers from a loaded machine mean nothing).
+Needs: the packaged jar (./mvnw package -DskipTests), openssh-server, pssh, clustershell,
+prometheus-node-exporter. Everything listens on 127.0.0.1 on free ports and is stopped at the end;
+the bench users it creates (flb*) are removed. The table is also appended to bench/results/.
+"""
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import os
+import pwd
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+JAR = ROOT / "target/quarkus-app/quarkus-run.jar"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+AGENT_TOKEN = "bench-agent-" + uuid.uuid4().hex
+CONTROLLER_TOKEN = "bench-controller-" + uuid.uuid4().hex
+
+# The agent's shipped JVM settings (deployment/agent): one call at a time, a small heap.
+AGENT_JAVA = os.environ.get("FLEETLINK_AGENT_JAVA_OPTS",
+                            "-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=96m -Xss512k "
+                            "-XX:ReservedCodeCacheSize=48m -XX:+UseStringDeduplication")
+CONTROLLER_JAVA = os.environ.get("FLEETLINK_CONTROLLER_JAVA_OPTS", "-XX:+UseSerialGC -Xmx192m")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port} after {seconds}s")
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process and of its waited-for children (sshd's per-connection processes)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    # Fields after the name start at state (3rd): utime 14, stime 15, cutime 16, cstime 17.
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / CLK_TCK
+
+
+def rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Processes:
+    """Everything started, so that it is all stopped at the end, whatever happened."""
+
+    def __init__(self):
+        self.started = []
+        self.users = []
+        self.work = Path(tempfile.mkdtemp(prefix="fleetlink-bench-"))
+
+    def start(self, name, argv, **kwargs):
+        log = open(self.work / f"{name}.log", "wb")
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
+        self.started.append(proc)
+        return proc
+
+    def stop(self):
+        for proc in reversed(self.started):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.started:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        for user in self.users:
+            subprocess.run(["pkill", "-KILL", "-u", user], check=False)
+            subprocess.run(["userdel", "-r", "-f", user], check=False, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+class Api:
+    """A keep-alive HTTP/1.1 client for one server; the way a backend talks to Fleetlink."""
+
+    def __init__(self, port, token):
+        self.port = port
+        self.headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def call(self, method, path, body=None, expect=(200,)):
+        data = json.dumps(body).encode() if body is not None else None
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=self.headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt == 2:
+                    raise
+        if response.status not in expect:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
+        return json.loads(payload) if payload else None
+
+
+def measure(name, calls, once, servers, warmup=None):
+    """Runs once() calls times after warm-up; latency percentiles and CPU per 1,000 calls."""
+    for _ in range(warmup if warmup is not None else max(20, calls // 5)):
+        once()
+    cpu_before = sum(cpu_seconds(pid) for pid in servers) + children_cpu() + time.process_time()
+    samples = []
+    started = time.perf_counter()
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        once()
+        samples.append((time.perf_counter() - t0) * 1000)
+    wall = time.perf_counter() - started
+    cpu = sum(cpu_seconds(pid) for pid in servers) + children_cpu() + time.process_time() - cpu_before
+    samples.sort()
+    return {
+        "name": name,
+        "calls": calls,
+        "p50": statistics.median(samples),
+        "p99": samples[min(len(samples) - 1, int(len(samples) * 0.99))],
+        "cpu_per_1000": cpu / calls * 1000,
+        "per_s": calls / wall,
+    }
+
+
+def start_agent(procs, index, http_port, grpc_port):
+    state = procs.work / f"agent-{index}-state"
+    state.mkdir()
+    argv = ["java", *AGENT_JAVA.split(),
+            "-Dfleetlink.role=agent", f"-Dfleetlink.agent.host-id=bench-agent-{index}",
+            f"-Dfleetlink.agent.auth.token={AGENT_TOKEN}",
+            f"-Dquarkus.http.port={http_port}", f"-Dquarkus.grpc.server.port={grpc_port}",
+            f"-Dquarkus.management.port={free_port()}", "-Dquarkus.http.host=127.0.0.1",
+            "-Dquarkus.grpc.server.host=127.0.0.1",
+            "-Dfleetlink.agent.exec.enabled=true", "-Dfleetlink.agent.exec.allowed-commands=/bin/true",
+            f"-Dfleetlink.agent.gpu.state-dir={state}",
+            "-Dquarkus.log.level=WARN", "-jar", str(JAR)]
+    return procs.start(f"agent-{index}", argv)
+
+
+def start_controller(procs, name, protocol, store_args):
+    port = free_port()
+    argv = ["java", *CONTROLLER_JAVA.split(),
+            "-Dfleetlink.role=controller", f"-Dfleetlink.controller.auth.token={CONTROLLER_TOKEN}",
+            f"-Dfleetlink.controller.agent-token={AGENT_TOKEN}", f"-Dagent.protocol={protocol}",
+            f"-Dquarkus.http.port={port}", f"-Dquarkus.management.port={free_port()}",
+            "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.log.level=WARN", *store_args, "-jar", str(JAR)]
+    return procs.start(name, argv), port
+
+
+def start_sshd(procs, index, key_pub):
+    port = free_port()
+    directory = procs.work / f"sshd-{index}"
+    directory.mkdir()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(directory / "hostkey")], check=True)
+    (directory / "authorized_keys").write_text(key_pub)
+    os.chmod(directory / "authorized_keys", 0o600)
+    config = directory / "sshd_config"
+    config.write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {directory / 'hostkey'}",
+        f"PidFile {directory / 'sshd.pid'}", f"AuthorizedKeysFile {directory / 'authorized_keys'}",
+        "PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+        "UsePAM no", "StrictModes no", "MaxStartups 100:30:200", "MaxSessions 100", ""]))
+    Path("/run/sshd").mkdir(exist_ok=True)
+    proc = procs.start(f"sshd-{index}", [shutil.which("sshd") or "/usr/sbin/sshd", "-D", "-e", "-f", str(config)])
+    return proc, port
+
+
+def row(result, peer=None, note=""):
+    """One table row; with a peer, how many times faster (p50) Fleetlink is, and any note after it."""
+    ratio = ""
+    if peer is not None:
+        ratio = (f"{peer['p50'] / result['p50']:.0f}x faster than {peer['name'].removeprefix('peer: ')}"
+                 if result["p50"] <= peer["p50"] else
+                 f"{result['p50'] / peer['p50']:.1f}x slower than {peer['name'].removeprefix('peer: ')}")
+    ratio = "; ".join(part for part in (ratio, note) if part)
+    return (f"| {result['name']} | {result['p50']:.2f} | {result['p99']:.2f} | {result['cpu_per_1000']:.2f} | "
+            f"{result['per_s']:.0f} | {ratio} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="few calls: checks the harness, numbers are noise")
+    parser.add_argument("--agents", type=int, default=4)
+    parser.add_argument("--hosts", type=int, default=16, help="hosts in the fan-out rows (spread over the agents)")
+    parser.add_argument("--cycles", type=int, default=200, help="allocate+release cycles")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("run as root: the agents kill processes and reset keys of real users")
+    if not JAR.exists():
+        sys.exit(f"{JAR} is missing: ./mvnw -B package -DskipTests")
+    scale = 0.1 if args.quick else 1.0
+    n = lambda calls: max(10, int(calls * scale))  # noqa: E731
+
+    procs = Processes()
+    try:
+        return run(procs, args, n)
+    finally:
+        procs.stop()
+
+
+def run(procs, args, n):
+    peers_ok = all(shutil.which(tool) for tool in ("sshd", "ssh", "parallel-ssh", "clush"))
+    exporter = shutil.which("prometheus-node-exporter")
+
+    agents = []
+    for index in range(args.agents):
+        http_port, grpc_port = free_port(), free_port()
+        agents.append((start_agent(procs, index, http_port, grpc_port), http_port, grpc_port))
+    http_controller, http_api_port = start_controller(procs, "controller-http", "http",
+                                                      [f"-Dfleetlink.store.path={procs.work / 'h2-http'}"])
+    grpc_controller, grpc_api_port = start_controller(procs, "controller-grpc", "grpc",
+                                                      [f"-Dfleetlink.store.path={procs.work / 'h2-grpc'}"])
+    for _, http_port, grpc_port in agents:
+        wait_listening(http_port)
+        wait_listening(grpc_port)
+    wait_listening(http_api_port)
+    wait_listening(grpc_api_port)
+    agent_pids = [proc.pid for proc, _, _ in agents]
+
+    # Hosts: args.hosts registrations spread over the agents, on both controllers.
+    host_ids = []
+    for controller_port in (http_api_port, grpc_api_port):
+        api = Api(controller_port, CONTROLLER_TOKEN)
+        for index in range(args.hosts):
+            _, http_port, grpc_port = agents[index % len(agents)]
+            host_id = f"bench-{index:02d}"
+            api.call("POST", "/api/v1/hosts", {"host_id": host_id, "address": "127.0.0.1", "http_port": http_port,
+                                                "grpc_port": grpc_port, "labels": {"bench": "yes"}}, expect=(201,))
+            if controller_port == http_api_port:
+                host_ids.append(host_id)
+
+    results = []
+    direct = Api(agents[0][1], AGENT_TOKEN)
+    via_http = Api(http_api_port, CONTROLLER_TOKEN)
+    via_grpc = Api(grpc_api_port, CONTROLLER_TOKEN)
+    true_cmd = {"command": ["/bin/true"], "timeout_seconds": 10}
+
+    ping = measure("agent ping, direct (HTTP keep-alive)", n(2000),
+                   lambda: direct.call("GET", "/api/v1/ping"), agent_pids)
+    results.append(row(ping))
+    for label, api, controller in (("HTTP", via_http, http_controller), ("gRPC", via_grpc, grpc_controller)):
+        health = measure(f"controller → agent health ({label})", n(1000),
+                         lambda api=api: api.call("GET", "/api/v1/hosts/bench-00/health"),
+                         agent_pids + [controller.pid])
+        results.append(row(health, note=f"{health['p50'] / ping['p50']:.1f}x the direct ping"))
+    exec_direct = measure("exec /bin/true, direct to the agent", n(500),
+                          lambda: direct.call("POST", "/api/v1/command/exec", true_cmd), agent_pids)
+    exec_http = measure("exec /bin/true through the controller (HTTP)", n(500),
+                        lambda: via_http.call("POST", "/api/v1/hosts/bench-00/exec", true_cmd),
+                        agent_pids + [http_controller.pid])
+    exec_grpc = measure("exec /bin/true through the controller (gRPC)", n(500),
+                        lambda: via_grpc.call("POST", "/api/v1/hosts/bench-00/exec", true_cmd),
+                        agent_pids + [grpc_controller.pid])
+    fan_out = measure(f"fan-out: exec /bin/true on {args.hosts} hosts (POST /api/v1/exec)", n(100),
+                      lambda: via_http.call("POST", "/api/v1/exec", {"selector": "bench=yes", **true_cmd,
+                                                                     "concurrency": args.hosts}),
+                      agent_pids + [http_controller.pid])
+
+    peer_rows = []
+    if peers_ok:
+        key = procs.work / "client_key"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        sshds = [start_sshd(procs, index, (procs.work / "client_key.pub").read_text()) for index in range(args.agents)]
+        for _, port in sshds:
+            wait_listening(port)
+        ssh_config = procs.work / "ssh_config"
+        ssh_config.write_text("".join(
+            f"Host bench-{index:02d}\n  HostName 127.0.0.1\n  Port {sshds[index % len(sshds)][1]}\n"
+            f"  User root\n  IdentityFile {key}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n"
+            f"  LogLevel ERROR\n  BatchMode yes\n" for index in range(args.hosts)))
+        sshd_pids = [proc.pid for proc, _ in sshds]
+        ssh = measure("peer: ssh host true", n(50),
+                      lambda: subprocess.run(["ssh", "-F", str(ssh_config), "bench-00", "true"], check=True),
+                      sshd_pids, warmup=3)
+        hosts = [f"bench-{index:02d}" for index in range(args.hosts)]
+        pssh = measure(f"peer: pssh to {args.hosts} hosts, true", n(20),
+                       lambda: subprocess.run(["parallel-ssh", "-p", str(args.hosts), "-x", f"-F {ssh_config}",
+                                               "-H", " ".join(hosts), "true"], check=True, stdout=subprocess.DEVNULL),
+                       sshd_pids, warmup=2)
+        clush = measure(f"peer: clush to {args.hosts} hosts, true", n(20),
+                        lambda: subprocess.run(["clush", "-f", str(args.hosts), "-o", f"-F {ssh_config}",
+                                                "-w", ",".join(hosts), "true"], check=True, stdout=subprocess.DEVNULL),
+                        sshd_pids, warmup=2)
+        results.append(row(exec_direct, ssh))
+        results.append(row(exec_http, ssh))
+        results.append(row(exec_grpc, ssh))
+        results.append(row(fan_out, pssh, note=f"{pssh['cpu_per_1000'] / fan_out['cpu_per_1000']:.0f}x less CPU than pssh"))
+        peer_rows = [row(ssh), row(pssh), row(clush)]
+    else:
+        results += [row(exec_direct), row(exec_http), row(exec_grpc), row(fan_out)]
+        peer_rows = ["| peers skipped: install openssh-server pssh clustershell | | | | | |"]
+
+    # Pipelines: allocate→READY then release→AVAILABLE, one user per host, all hosts at once.
+    cycle_rows = []
+    for label, api_port in (("H2, HTTP to agents", http_api_port),):
+        cycle_rows.append(pipelines(procs, api_port, host_ids, args.cycles if n(100) >= 100 else 20, label))
+
+    # Memory after load, and the reference exporter.
+    memory = [f"| agent RSS after load (median of {len(agent_pids)}) | {statistics.median(rss_mib(p) for p in agent_pids):.0f} MiB |",
+              f"| controller RSS after load, {args.hosts} hosts (HTTP / gRPC) | "
+              f"{rss_mib(http_controller.pid):.0f} / {rss_mib(grpc_controller.pid):.0f} MiB |"]
+    if exporter:
+        port = free_port()
+        node = procs.start("node-exporter", [exporter, f"--web.listen-address=127.0.0.1:{port}"])
+        wait_listening(port)
+        for _ in range(n(200)):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/metrics")
+            conn.getresponse().read()
+            conn.close()
+        memory.append(f"| peer: prometheus-node-exporter RSS after {n(200)} scrapes | {rss_mib(node.pid):.0f} MiB |")
+
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    lines = [f"Fleetlink bench, commit {head or '-'}, {os.cpu_count()} cores, "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; agent JVM `{AGENT_JAVA}`",
+             "",
+             "| Work | p50 ms | p99 ms | CPU s / 1,000 calls | calls/s | vs peer |",
+             "|---|---|---|---|---|---|",
+             *results, *peer_rows, *cycle_rows,
+             "",
+             "| Memory | RSS |", "|---|---|", *memory]
+    table = "\n".join(lines)
+    print(table)
+    results_dir = ROOT / "bench/results"
+    results_dir.mkdir(exist_ok=True)
+    with open(results_dir / "harness.md", "a") as history:
+        history.write(table + "\n\n")
+    return 0
+
+
+def pipelines(procs, api_port, host_ids, cycles, label):
+    users = []
+    for index in range(len(host_ids)):
+        user = f"flb{uuid.uuid4().hex[:6]}"
+        subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
+        procs.users.append(user)
+        users.append(user)
+    key = procs.work / "tenant"
+    if not key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    public = (procs.work / "tenant.pub").read_text().strip()
+    per_host = max(1, cycles // len(host_ids))
+    ready_ms = []
+
+    def worker(index):
+        api = Api(api_port, CONTROLLER_TOKEN)
+        for _ in range(per_host):
+            t0 = time.perf_counter()
+            allocation = api.call("POST", "/api/v1/allocations", {"host_id": host_ids[index], "user": users[index],
+                                                                  "ssh_public_keys": [public]}, expect=(202,))
+            allocation_id = allocation["data"]["allocation_id"]
+            status = await_status(api, allocation_id, ("READY", "FAILED"))
+            ready_ms.append((time.perf_counter() - t0) * 1000)
+            if status != "READY":
+                raise RuntimeError(f"allocation {allocation_id} ended {status}")
+            api.call("POST", f"/api/v1/allocations/{allocation_id}/release", expect=(202,))
+            if await_status(api, allocation_id, ("RELEASED", "CLEANUP_FAILED")) != "RELEASED":
+                raise RuntimeError(f"release of {allocation_id} failed")
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(len(host_ids)) as pool:
+        for future in [pool.submit(worker, index) for index in range(len(host_ids))]:
+            future.result()
+    wall = time.perf_counter() - started
+    done = per_host * len(host_ids)
+    ready_ms.sort()
+    return (f"| allocate→READY + release→RELEASED, {done}+{done} over {len(host_ids)} hosts ({label}) | "
+            f"{statistics.median(ready_ms):.0f} (→READY) | {ready_ms[int(len(ready_ms) * 0.99) - 1]:.0f} | | "
+            f"{done / wall:.1f} cycles/s | |")
+
+
+def await_status(api, allocation_id, final):
+    while True:
+        status = api.call("GET", f"/api/v1/allocations/{allocation_id}")["data"]["status"]
+        if status in final:
+            return status
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
