@@ -50,8 +50,9 @@ public record RequestMeta(Optional<String> requestId, OptionalLong epoch, String
         return new RequestMeta(requestId, parseEpoch(rawEpoch), transport);
     }
 
+    /** Absent or empty: unfenced (an empty header is dropped on the way over HTTP, so gRPC treats it alike). */
     static OptionalLong parseEpoch(String raw) {
-        if (raw == null) {
+        if (raw == null || raw.isEmpty()) {
             return OptionalLong.empty();
         }
         if (!DECIMAL.matcher(raw).matches()) {
