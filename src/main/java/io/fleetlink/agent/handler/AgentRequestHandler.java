@@ -154,7 +154,9 @@ public class AgentRequestHandler {
                         long now = fence.current();
                         return now > epoch ? Optional.of("fenced: this host moved to epoch " + now) : Optional.empty();
                     });
-                    return result.at(identity.hostId(), identity.version(), epoch, startedAt, Instant.now().toString());
+                    // The epoch it ran under; 0 when unfenced (the gate above still holds it to the host's epoch at its start).
+                    return result.at(identity.hostId(), identity.version(), meta.epoch().orElse(0), startedAt,
+                            Instant.now().toString());
                 });
     }
 
