@@ -43,8 +43,9 @@ public class AgentIdentity {
         return version;
     }
 
-    public PingResponse ping() {
-        return new PingResponse(hostId, version, Duration.between(startedAt, Instant.now()).toSeconds(), 0);
+    /** Ping's reply, with the highest fencing epoch this agent has accepted. */
+    public PingResponse ping(long epoch) {
+        return new PingResponse(hostId, version, Duration.between(startedAt, Instant.now()).toSeconds(), epoch);
     }
 
     /** The kernel's node name; unlike InetAddress.getLocalHost() it never waits on DNS. */

@@ -54,6 +54,17 @@ public interface AgentConfig {
     Idempotency idempotency();
 
     /**
+     * Where the agent keeps what must survive a restart: the highest fencing epoch it accepted
+     * ({@code epoch}) and the results of finished mutating requests ({@code requests.jsonl}). Created
+     * 0700 when missing; its files are root-only (0600).
+     */
+    @WithDefault("/var/lib/fleetlink")
+    Path stateDir();
+
+    /** Fencing epochs ({@code X-Fleetlink-Epoch}). */
+    Fencing fencing();
+
+    /**
      * Longest time any one operation may take on the machine before the agent gives up and answers
      * 504; bounds work that has no timeout of its own (a hung mount, a stuck Docker engine).
      */
@@ -269,14 +280,34 @@ public interface AgentConfig {
     }
 
     interface Idempotency {
-        /** How long a request id's first reply is replayed. */
-        @WithDefault("24h")
+        /**
+         * How long the result of a finished mutating request is kept (in memory and in
+         * {@code <state-dir>/requests.jsonl}) and replayed to a retry with the same request id, also
+         * after an agent restart. A running request stays bound to its id until it ends, however long.
+         */
+        @WithDefault("15m")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
-        Duration ttl();
+        Duration retention();
 
-        /** Most request ids remembered; the oldest are forgotten first. */
+        /**
+         * Removed: replaced by {@code retention}. Kept only so an old configuration that still sets it
+         * stops the agent at start-up with a message naming the new key, instead of being ignored.
+         */
+        Optional<String> ttl();
+
+        /** Most finished results kept; past it the oldest finished ones are forgotten first. */
         @WithDefault("10000")
         @Min(1)
         int maxEntries();
+    }
+
+    interface Fencing {
+        /**
+         * When true, a mutating call without {@code X-Fleetlink-Epoch} ({@code x-fleetlink-epoch} over gRPC)
+         * is refused (409 / FAILED_PRECONDITION). When false such a call is applied unfenced (an operator's
+         * direct call). The shipped agent configuration sets it.
+         */
+        @WithDefault("false")
+        boolean required();
     }
 }

@@ -108,7 +108,17 @@ class BadInputCorpusTest {
      * (gRPC only). Strings may hold placeholders such as {user}, replaced with the fixtures at run time.
      */
     record Case(String name, Op op, Set<Transport> transports, Map<String, Object> fields, String json, byte[] proto,
-            int status, String field) {
+            int status, String field, String epoch) {
+
+        Case(String name, Op op, Set<Transport> transports, Map<String, Object> fields, String json, byte[] proto,
+                int status, String field) {
+            this(name, op, transports, fields, json, proto, status, field, null);
+        }
+
+        /** This case sent with {@code X-Fleetlink-Epoch} / {@code x-fleetlink-epoch} set to {@code value}. */
+        Case withEpoch(String value) {
+            return new Case(name, op, transports, fields, json, proto, status, field, value);
+        }
 
         @Override
         public String toString() {
@@ -221,7 +231,7 @@ class BadInputCorpusTest {
 
     private Reply overHttp(Case c) {
         String body = c.json() != null ? fill(c.json()) : fill(toJson(c.fields()));
-        Response response = http(c.op(), body);
+        Response response = http(c.op(), body, c.epoch());
         String message = response.jsonPath().getString("message");
         assertThat(response.jsonPath().getBoolean("success")).as("envelope success; body: %s", response.asString()).isFalse();
         assertThat(response.jsonPath().getInt("code")).as("envelope code").isEqualTo(response.statusCode());
@@ -229,9 +239,17 @@ class BadInputCorpusTest {
     }
 
     private Response http(Op op, String body) {
+        return http(op, body, null);
+    }
+
+    private Response http(Op op, String body, String epoch) {
         // The port explicitly: Quarkus points RestAssured at the test port only before each test, after @BeforeAll.
-        return given().port(TestPorts.httpPort())
-                .header("Authorization", BEARER)
+        var request = given().port(TestPorts.httpPort())
+                .header("Authorization", BEARER);
+        if (epoch != null) {
+            request = request.header("X-Fleetlink-Epoch", epoch);
+        }
+        return request
                 .contentType("application/json")
                 .body(body.getBytes(StandardCharsets.UTF_8))
                 .when().post(op.path);
@@ -241,6 +259,9 @@ class BadInputCorpusTest {
         byte[] request = c.proto() != null ? c.proto() : toProto(c.op(), c.fields());
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), BEARER);
+        if (c.epoch() != null) {
+            headers.put(Metadata.Key.of("x-fleetlink-epoch", Metadata.ASCII_STRING_MARSHALLER), c.epoch());
+        }
         try {
             var channel = ClientInterceptors.intercept(grpc.channel(), MetadataUtils.newAttachHeadersInterceptor(headers));
             ClientCalls.blockingUnaryCall(channel, c.op().raw, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), request);
@@ -569,6 +590,18 @@ class BadInputCorpusTest {
         cases.add(proto("grpc: stop, truncated message", Op.STOP, "request", TRUNCATED));
         cases.add(proto("grpc: cleanup, truncated message", Op.CLEANUP, "request", TRUNCATED));
         cases.add(proto("grpc: exec, truncated message", Op.EXEC, "request", TRUNCATED));
+        // ---- a malformed fencing epoch, on otherwise valid requests: refused before anything is done
+        for (String epoch : List.of("-1", "1.5", "0x10", "seven", "+3", "9223372036854775808", "1e3")) {
+            cases.add(both("epoch " + epoch + ": cleanup", Op.CLEANUP, 400, "X-Fleetlink-Epoch",
+                    "user", "{user}", "types", List.of("data", "ssh")).withEpoch(epoch));
+        }
+        cases.add(both("epoch -1: ssh reset", Op.SSH, 400, "X-Fleetlink-Epoch", "user", "{user}", "authorized_keys", List.of())
+                .withEpoch("-1"));
+        cases.add(both("epoch -1: stop", Op.STOP, 400, "X-Fleetlink-Epoch", "task_id", "{task}").withEpoch("-1"));
+        cases.add(both("epoch x: exec", Op.EXEC, 400, "X-Fleetlink-Epoch", "command", LEAVE_A_MARK).withEpoch("x"));
+        cases.add(both("epoch x: mount", Op.MOUNT, 400, "X-Fleetlink-Epoch",
+                "dataset_id", "{dataset}-epoch", "source", "{source}").withEpoch("x"));
+        cases.add(both("epoch x: unmount", Op.UNMOUNT, 400, "X-Fleetlink-Epoch", "dataset_id", "{dataset}").withEpoch("x"));
         return cases;
     }
 

@@ -2,6 +2,7 @@ package io.fleetlink.agent.grpc;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.handler.RequestMeta;
 import io.fleetlink.agent.security.AgentCredentials;
 import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.web.RequestIds;
@@ -16,7 +17,8 @@ import io.grpc.Status;
 /**
  * The gRPC twin of the HTTP gate: UNIMPLEMENTED when the agent role is off, UNAUTHENTICATED without
  * the agent's bearer token, both decided from the headers before any request message is read.
- * Passes the caller's {@code x-request-id} on to the service through the gRPC context.
+ * Passes the caller's {@code x-request-id} and {@code x-fleetlink-epoch} on to the service through the
+ * gRPC context.
  */
 @ApplicationScoped
 public class AgentGrpcGate implements ServerInterceptor {
@@ -24,6 +26,8 @@ public class AgentGrpcGate implements ServerInterceptor {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of(RequestIds.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> REQUEST_ID_KEY = Context.key("fleetlink-request-id");
+    static final Metadata.Key<String> EPOCH = Metadata.Key.of(RequestMeta.EPOCH_METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> EPOCH_KEY = Context.key("fleetlink-epoch");
 
     private final FleetlinkConfig fleetlink;
     private final AgentCredentials credentials;
@@ -43,7 +47,8 @@ public class AgentGrpcGate implements ServerInterceptor {
             return reject(call, Status.UNAUTHENTICATED.withDescription(
                     "send metadata 'authorization: Bearer <token>' with the token set in fleetlink.agent.auth.token"));
         }
-        Context context = Context.current().withValue(REQUEST_ID_KEY, headers.get(REQUEST_ID));
+        Context context = Context.current().withValue(REQUEST_ID_KEY, headers.get(REQUEST_ID))
+                .withValue(EPOCH_KEY, headers.get(EPOCH));
         return Contexts.interceptCall(context, call, headers, next);
     }
 

@@ -92,10 +92,11 @@ public class AgentGrpcService extends MutinyAgentServiceGrpc.AgentServiceImplBas
                 .map(ProtoMapping::toProto));
     }
 
-    /** Reads the request id now: the gRPC context is only current while this method runs. */
+    /** Reads the request id and epoch now: the gRPC context is only current while this method runs. */
     private static <T> Uni<T> withMeta(Function<RequestMeta, Uni<T>> body) {
         String requestId = AgentGrpcGate.REQUEST_ID_KEY.get();
-        return call(() -> body.apply(RequestMeta.of(requestId, "grpc")));
+        String epoch = AgentGrpcGate.EPOCH_KEY.get();
+        return call(() -> body.apply(RequestMeta.of(requestId, epoch, "grpc")));
     }
 
     private static <T> Uni<T> call(java.util.function.Supplier<Uni<T>> body) {
@@ -116,7 +117,8 @@ public class AgentGrpcService extends MutinyAgentServiceGrpc.AgentServiceImplBas
             if (agent.code() >= 500) {
                 Log.errorf(agent.getCause(), "Request failed: %s", agent.getMessage());
             }
-            return Status.fromCode(StatusCodes.toGrpc(agent.code()))
+            Status.Code code = agent.grpcStatus() != null ? agent.grpcStatus() : StatusCodes.toGrpc(agent.code());
+            return Status.fromCode(code)
                     .withDescription(agent.getMessage())
                     .asRuntimeException();
         }

@@ -3,12 +3,15 @@ package io.fleetlink.agent.handler;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.validation.Validator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.agent.AgentException;
@@ -20,6 +23,8 @@ import io.fleetlink.agent.ops.ProcessStopper;
 import io.fleetlink.agent.ops.SshKeyInstaller;
 import io.fleetlink.agent.ops.GpuScrubber;
 import io.fleetlink.agent.ops.SystemInfoCollector;
+import io.fleetlink.agent.state.EpochFence;
+import io.fleetlink.agent.state.RequestJournal;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.AgentRpc;
 import io.fleetlink.protocol.CleanupMachineRequest;
@@ -39,13 +44,16 @@ import io.fleetlink.protocol.UnmountDatasetRequest;
 import io.fleetlink.protocol.UnmountDatasetResponse;
 import io.fleetlink.web.RequestIds;
 import io.fleetlink.web.RequestValidation;
+import io.grpc.Status;
+import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The one implementation of every agent operation that both transports call. In order, each
- * mutating call is: permitted by configuration, validated, deduplicated by request id, serialised
- * with other calls on the same target, run off the event loop with a deadline, and audited.
+ * mutating call is: permitted by configuration, validated, bound to its request id (a retry waits for
+ * or replays the first run), fenced by its epoch, serialised with other calls on the same target, run
+ * off the event loop (the caller waits up to a deadline, the work runs to its end), stored and audited.
  * The operation classes in {@code ops/} do the work on the machine.
  */
 @ApplicationScoped
@@ -56,6 +64,7 @@ public class AgentRequestHandler {
     private final Validator validator;
     private final ObjectMapper json;
     private final IdempotencyCache replies;
+    private final EpochFence fence;
     private final KeyedSerializer serializer = new KeyedSerializer(Infrastructure.getDefaultWorkerPool());
 
     private final SystemInfoCollector systemInfo;
@@ -73,7 +82,10 @@ public class AgentRequestHandler {
         this.identity = identity;
         this.validator = validator;
         this.json = json;
-        this.replies = new IdempotencyCache(config.idempotency().ttl(), config.idempotency().maxEntries(), Clock.systemUTC());
+        checkSettings(config);
+        this.fence = EpochFence.open(config.stateDir());
+        this.replies = new IdempotencyCache(config.idempotency().retention(), config.idempotency().maxEntries(),
+                Clock.systemUTC(), json, RequestJournal.open(config.stateDir(), json));
         this.systemInfo = systemInfo;
         this.processStopper = processStopper;
         this.sshKeys = sshKeys;
@@ -83,15 +95,34 @@ public class AgentRequestHandler {
         this.gpus = gpus;
     }
 
+    /**
+     * Refuses removed settings with a message naming their replacement. Called by the constructor, so
+     * the agent's start-up (which opens the state through {@link #openState}) fails on them.
+     */
+    static void checkSettings(AgentConfig config) {
+        if (config.idempotency().ttl().isPresent()) {
+            throw new IllegalStateException("fleetlink.agent.idempotency.ttl was removed: set fleetlink.agent.idempotency.retention "
+                    + "(default 15m; how long a finished request's result is replayed, also after a restart) and remove idempotency.ttl");
+        }
+    }
+
+    /**
+     * Reads the state directory now (epoch and request journal), so a corrupt or unreadable state stops
+     * the agent at start-up. Returns the host's epoch.
+     */
+    public long openState() {
+        return fence.current();
+    }
+
     public Uni<PingResponse> ping() {
-        return Uni.createFrom().item(identity::ping);
+        return Uni.createFrom().item(() -> identity.ping(fence.current()));
     }
 
     public Uni<GetSystemInfoResponse> systemInfo() {
         return Uni.createFrom().deferred(() -> {
             permit(AgentRpc.SYSTEM_INFO);
             return serializer.run(null, systemInfo::collect)
-                    .ifNoItem().after(config.operationTimeout()).failWith(() -> timeout(AgentRpc.SYSTEM_INFO));
+                    .ifNoItem().after(config.operationTimeout()).failWith(() -> stillRunning(AgentRpc.SYSTEM_INFO, false));
         });
     }
 
@@ -100,64 +131,161 @@ public class AgentRequestHandler {
         return Uni.createFrom().deferred(() -> {
             permit(AgentRpc.GPU_HEALTH);
             return serializer.run(null, gpus::health)
-                    .ifNoItem().after(config.operationTimeout()).failWith(() -> timeout(AgentRpc.GPU_HEALTH));
+                    .ifNoItem().after(config.operationTimeout()).failWith(() -> stillRunning(AgentRpc.GPU_HEALTH, false));
         });
     }
 
     public Uni<StopProcessResponse> stopProcess(StopProcessRequest request, RequestMeta meta) {
-        return mutate(AgentRpc.PROCESS_STOP, request, meta,
-                () -> "task:" + request.taskId(), () -> processStopper.stop(request));
+        return mutate(AgentRpc.PROCESS_STOP, request, meta, StopProcessResponse.class,
+                () -> "task:" + request.taskId(), epoch -> processStopper.stop(request));
     }
 
     public Uni<ResetSshResponse> resetSsh(ResetSshRequest request, RequestMeta meta) {
-        return mutate(AgentRpc.SSH_RESET, request, meta,
-                () -> "user:" + request.user(), () -> sshKeys.reset(request));
+        return mutate(AgentRpc.SSH_RESET, request, meta, ResetSshResponse.class,
+                () -> "user:" + request.user(), epoch -> sshKeys.reset(request));
     }
 
     public Uni<CleanupMachineResponse> cleanupMachine(CleanupMachineRequest request, RequestMeta meta) {
-        return mutate(AgentRpc.MACHINE_CLEANUP, request, meta,
-                () -> "user:" + request.user(), () -> cleaner.clean(request));
+        return mutate(AgentRpc.MACHINE_CLEANUP, request, meta, CleanupMachineResponse.class,
+                () -> "user:" + request.user(), epoch -> {
+                    String startedAt = Instant.now().toString();
+                    // Before each step: has the host moved past the epoch this cleanup runs under?
+                    CleanupMachineResponse result = cleaner.clean(request, () -> {
+                        long now = fence.current();
+                        return now > epoch ? Optional.of("fenced: this host moved to epoch " + now) : Optional.empty();
+                    });
+                    // The epoch it ran under; 0 when unfenced (the gate above still holds it to the host's epoch at its start).
+                    return result.at(identity.hostId(), identity.version(), meta.epoch().orElse(0), startedAt,
+                            Instant.now().toString());
+                });
     }
 
     public Uni<MountDatasetResponse> mountDataset(MountDatasetRequest request, RequestMeta meta) {
-        return mutate(AgentRpc.DATASET_MOUNT, request, meta,
-                () -> "dataset:" + request.datasetId(), () -> datasets.mount(request));
+        return mutate(AgentRpc.DATASET_MOUNT, request, meta, MountDatasetResponse.class,
+                () -> "dataset:" + request.datasetId(), epoch -> datasets.mount(request));
     }
 
     public Uni<UnmountDatasetResponse> unmountDataset(UnmountDatasetRequest request, RequestMeta meta) {
-        return mutate(AgentRpc.DATASET_UNMOUNT, request, meta,
-                () -> "dataset:" + request.datasetId(), () -> datasets.unmount(request));
+        return mutate(AgentRpc.DATASET_UNMOUNT, request, meta, UnmountDatasetResponse.class,
+                () -> "dataset:" + request.datasetId(), epoch -> datasets.unmount(request));
     }
 
     public Uni<ExecuteCommandResponse> executeCommand(ExecuteCommandRequest request, RequestMeta meta) {
         // Commands are not serialised: two reads of nvidia-smi may well run at once.
-        return mutate(AgentRpc.COMMAND_EXEC, request, meta, () -> null, () -> commands.run(request));
+        return mutate(AgentRpc.COMMAND_EXEC, request, meta, ExecuteCommandResponse.class,
+                () -> null, epoch -> commands.run(request));
     }
 
-    private <Q, R> Uni<R> mutate(AgentRpc operation, Q request, RequestMeta meta,
-            Callable<String> target, Callable<R> work) {
+    /** An operation's work, given the epoch it runs under (the request's, or the host's at its start when unfenced). */
+    @FunctionalInterface
+    private interface Work<R> {
+        R run(long epoch) throws Exception;
+    }
+
+    /**
+     * Every mutating call, in order: permitted, validated, fencing header required where configured;
+     * then its request id is claimed. A retry of a bound id waits for (or replays) the first run and does
+     * nothing itself. A new run is checked against the host's epoch at once (memory only) and again,
+     * atomically with raising it, when its turn on the target comes, on a worker thread; its start is
+     * journaled, the work runs, and the result is stored and audited when the work ends, whoever still
+     * waits. The caller waits at most {@code operation-timeout} and then gets 504 while the work goes on.
+     */
+    private <Q, R> Uni<R> mutate(AgentRpc operation, Q request, RequestMeta meta, Class<R> type,
+            Callable<String> target, Work<R> work) {
         return Uni.createFrom().deferred(() -> {
-            long started = System.nanoTime();
+            long arrived = System.nanoTime();
             String targetName = "-";
+            String key = null;
+            IdempotencyCache.Run run = null;
             try {
                 permit(operation);
                 validate(request);
-                String key = target.call();
+                key = target.call();
                 targetName = key == null ? describeCommand(request) : key;
-                String audited = targetName;
-                Uni<R> execution = serializer.run(key, work)
-                        .ifNoItem().after(config.operationTimeout()).failWith(() -> timeout(operation));
-                Uni<R> outcome = meta.requestId().isPresent()
-                        ? replies.execute(meta.requestId().get(), operation, fingerprint(request), () -> execution)
-                        : execution;
-                return outcome
-                        .onItem().invoke(result -> AuditLog.record(operation, audited, meta, describe(result), elapsedMs(started)))
-                        .onFailure().invoke(failure -> AuditLog.record(operation, audited, meta, describe(failure), elapsedMs(started)));
+                if (meta.epoch().isEmpty() && config.fencing().required()) {
+                    throw new AgentException(409, "this agent requires " + RequestMeta.EPOCH_HEADER
+                            + " (fleetlink.agent.fencing.required)").withGrpcStatus(Status.Code.FAILED_PRECONDITION);
+                }
+                if (meta.requestId().isPresent()) {
+                    IdempotencyCache.Claim claim = replies.claim(meta.requestId().get(), operation, fingerprint(request));
+                    run = claim.run();
+                    if (!claim.owner()) {
+                        // A retry: it runs nothing, whatever its epoch; it is told what the first run did.
+                        IdempotencyCache.Run original = run;
+                        String audited = targetName;
+                        original.outcome().whenComplete((value, failure) -> AuditLog.replay(operation, audited, meta,
+                                original.summary(), elapsedMs(arrived)));
+                        return await(original, type, meta);
+                    }
+                } else {
+                    run = replies.unbound(operation);
+                }
+                if (meta.epoch().isPresent()) {
+                    fence.check(meta.epoch().getAsLong());
+                }
             } catch (Exception e) {
-                AuditLog.record(operation, targetName, meta, describe(e), elapsedMs(started));
+                if (run != null) {
+                    run.rejected(e);
+                }
+                AuditLog.rejected(operation, targetName, meta, describe(e), elapsedMs(arrived));
                 return Uni.createFrom().failure(e);
             }
+            IdempotencyCache.Run owned = run;
+            String audited = targetName;
+            // Started here, not by the caller's subscription: a caller that goes away does not stop or hide it.
+            serializer.run(key, () -> execute(owned, operation, audited, meta, work, arrived))
+                    .subscribe().with(ignored -> {
+                    }, failure -> Log.errorf(failure, "%s: unexpected failure around the work", operation.configName()));
+            return await(owned, type, meta);
         });
+    }
+
+    /** The run itself, on a worker thread, in its turn on the target. Never throws: every end is recorded. */
+    private <R> Void execute(IdempotencyCache.Run run, AgentRpc operation, String target, RequestMeta meta, Work<R> work,
+            long arrived) {
+        long epoch;
+        try {
+            if (meta.epoch().isPresent()) {
+                epoch = fence.admit(meta.epoch().getAsLong());
+            } else {
+                epoch = fence.current();
+            }
+            run.started();
+        } catch (RuntimeException e) {
+            run.rejected(e);
+            AuditLog.rejected(operation, target, meta, describe(e), elapsedMs(arrived));
+            return null;
+        }
+        try {
+            R result = work.run(epoch);
+            String summary = describe(result);
+            run.finished(result, summary);
+            AuditLog.execution(operation, target, meta, summary, elapsedMs(arrived));
+        } catch (Throwable e) {
+            String summary = describe(e);
+            run.failed(e, summary);
+            AuditLog.execution(operation, target, meta, summary, elapsedMs(arrived));
+        }
+        return null;
+    }
+
+    /** The run's outcome for this caller, within {@code operation-timeout}. */
+    private <R> Uni<R> await(IdempotencyCache.Run run, Class<R> type, RequestMeta meta) {
+        return Uni.createFrom().completionStage(run.outcome())
+                .map(value -> convert(value, type))
+                .ifNoItem().after(config.operationTimeout())
+                .failWith(() -> stillRunning(run.operation(), meta.requestId().isPresent()));
+    }
+
+    private <R> R convert(Object value, Class<R> type) {
+        if (type.isInstance(value)) {
+            return type.cast(value);
+        }
+        try {
+            return json.treeToValue((JsonNode) value, type);
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw AgentException.internal("cannot read the stored reply of this request", e);
+        }
     }
 
     private void permit(AgentRpc operation) {
@@ -185,9 +313,12 @@ public class AgentRequestHandler {
         }
     }
 
-    private static AgentException timeout(AgentRpc operation) {
-        return new AgentException(504, operation.configName() + " did not finish within fleetlink.agent.operation-timeout; "
-                + "it may still be running on the machine: retry with the same " + RequestIds.HEADER + " to get its result");
+    /** The 504: true whatever happens next, since the work is not stopped. */
+    static AgentException stillRunning(AgentRpc operation, boolean withRequestId) {
+        return new AgentException(504, operation.configName() + (withRequestId
+                ? " still running; retry with the same " + RequestIds.HEADER + " to get its result"
+                : " still running; it was sent without " + RequestIds.HEADER + ", so its result cannot be fetched: "
+                        + "send one to make a retry safe"));
     }
 
     private static String describeCommand(Object request) {

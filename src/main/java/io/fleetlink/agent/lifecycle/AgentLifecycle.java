@@ -3,6 +3,7 @@ package io.fleetlink.agent.lifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentIdentity;
+import io.fleetlink.agent.handler.AgentRequestHandler;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.agent.security.AgentCredentials;
 import io.fleetlink.config.AgentConfig;
@@ -12,7 +13,8 @@ import io.quarkus.logging.Log;
 
 /**
  * Starts the agent role: checks the tenant settings and settles its credentials, so an agent with a
- * wrong tenant range or without a token fails at start-up instead of on its first request. The agent
+ * wrong tenant range, without a token or with an unreadable state directory fails at start-up instead of on
+ * its first request. The agent
  * runs no background job.
  */
 @ApplicationScoped
@@ -21,11 +23,14 @@ public class AgentLifecycle implements RoleLifecycle {
     private final AgentConfig config;
     private final AgentCredentials credentials;
     private final AgentIdentity identity;
+    private final AgentRequestHandler handler;
 
-    public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity) {
+    public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity,
+            AgentRequestHandler handler) {
         this.config = config;
         this.credentials = credentials;
         this.identity = identity;
+        this.handler = handler;
     }
 
     @Override
@@ -37,7 +42,10 @@ public class AgentLifecycle implements RoleLifecycle {
     public void start() {
         Users.checkTenantSettings(config);
         credentials.accepts(null); // settles the token now: an agent without one fails start-up
-        Log.infof("Agent %s (version %s) started", identity.hostId(), identity.version());
+        // Reads the state directory now: a corrupt epoch or journal stops start-up, never reads as 0.
+        long epoch = handler.openState();
+        Log.infof("Agent %s (version %s) started at fencing epoch %d (state in %s)", identity.hostId(), identity.version(),
+                epoch, config.stateDir());
     }
 
     @Override

@@ -56,14 +56,41 @@ public class MachineCleaner {
         this.gpus = gpus;
     }
 
+    /**
+     * Asked before each step whether the cleanup may go on; a reason to stop (the host moved to a newer
+     * fencing epoch) fails that step and every later one with the reason, and nothing more is done.
+     */
+    @FunctionalInterface
+    public interface StepGate {
+        /** Empty to go on; otherwise why the remaining steps must not run. */
+        Optional<String> stopReason();
+
+        StepGate OPEN = Optional::empty;
+    }
+
     public CleanupMachineResponse clean(CleanupMachineRequest request) {
+        return clean(request, StepGate.OPEN);
+    }
+
+    /** The cleanup, asking {@code gate} before each step. Each step reports how long it took. */
+    public CleanupMachineResponse clean(CleanupMachineRequest request, StepGate gate) {
         Set<CleanupStepType> types = types(request.types());
         boolean dryRun = Boolean.TRUE.equals(request.dryRun());
         UserAccount user = users.requireTenant(request.user());
         List<Step> steps = new ArrayList<>();
+        String stopped = null;
         // An EnumSet iterates in declaration order, which is the order the steps run in.
         for (CleanupStepType type : types) {
-            steps.add(run(type, user, dryRun));
+            if (stopped == null) {
+                stopped = gate.stopReason().orElse(null);
+            }
+            if (stopped != null) {
+                steps.add(new Step(type.wireName(), false, stopped, List.of()));
+                continue;
+            }
+            long started = System.nanoTime();
+            Step step = run(type, user, dryRun);
+            steps.add(step.withDurationMs((System.nanoTime() - started) / 1_000_000));
         }
         return CleanupMachineResponse.of(steps);
     }
@@ -121,7 +148,8 @@ public class MachineCleaner {
         List<String> listed = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        int removed = 0;
+        long removed = 0;
+        long bytes = 0;
         for (String template : templates) {
             try {
                 Optional<SecureTree.Outcome> outcome = cleanRoot(template, user, mountPoints, dryRun);
@@ -131,6 +159,7 @@ public class MachineCleaner {
                 }
                 SecureTree.Outcome result = outcome.get();
                 removed += result.removed();
+                bytes += result.bytes();
                 listed.addAll(result.listed().subList(0, Math.min(result.listed().size(), SecureTree.MAX_LISTED - listed.size())));
                 result.keptMounts().forEach(point -> notes.add("kept mount point " + point + " (not crossed)"));
                 failures.addAll(result.errors());
@@ -138,13 +167,15 @@ public class MachineCleaner {
                 failures.add(e.getMessage());
             }
         }
-        String summary = (dryRun ? "would remove " : "removed ") + removed + " entries under " + templates.size() + " roots"
+        String summary = (dryRun ? "would remove " : "removed ") + removed + " entries (" + bytes + " bytes) under "
+                + templates.size() + " roots"
                 + (listed.size() < removed ? " (first " + listed.size() + " listed)" : "")
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
         if (!failures.isEmpty()) {
-            return new Step(CleanupStepType.DATA.wireName(), false, summary + "; failed: " + String.join("; ", failures), listed);
+            return new Step(CleanupStepType.DATA.wireName(), false, summary + "; failed: " + String.join("; ", failures), listed,
+                    removed, bytes, 0, 0);
         }
-        return new Step(CleanupStepType.DATA.wireName(), true, summary, listed);
+        return new Step(CleanupStepType.DATA.wireName(), true, summary, listed, removed, bytes, 0, 0);
     }
 
     private Optional<SecureTree.Outcome> cleanRoot(String template, UserAccount user, Set<Path> mountPoints, boolean dryRun)

@@ -57,7 +57,8 @@ public class SshKeyInstaller {
         String notRead = current.notRead().isEmpty() ? "" : "; " + String.join("; ", current.notRead());
         if (dryRun) {
             return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
-                    + " keys), remove ~/.ssh/authorized_keys2 and end " + sessionCount + " sessions" + notRead, fingerprints);
+                    + " keys), remove ~/.ssh/authorized_keys2 and end " + sessionCount + " sessions" + notRead, fingerprints,
+                    fingerprints.size(), 0, sessionCount, 0);
         }
         String keys;
         if (current.sshDirExists()) {
@@ -68,7 +69,8 @@ public class SshKeyInstaller {
             keys = "no ~/.ssh to empty";
         }
         int ended = sessions.terminate(user);
-        return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, keys + notRead + "; ended " + ended + " sessions", fingerprints);
+        return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, keys + notRead + "; ended " + ended + " sessions",
+                fingerprints, fingerprints.size(), 0, ended, 0);
     }
 
     private List<AuthorizedKeys.Key> validate(List<String> entries) {

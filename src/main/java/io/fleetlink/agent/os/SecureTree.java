@@ -39,8 +39,12 @@ public final class SecureTree {
 
     private static final Pattern DEVICE = Pattern.compile("dev=([0-9a-fA-F]+)");
 
-    /** What emptying one root did (or, on a dry run, would do). */
-    public record Outcome(Path root, int removed, List<String> listed, List<String> keptMounts, List<String> errors) {
+    /**
+     * What emptying one root did (or, on a dry run, would do). {@code bytes}: the sizes of the removed
+     * entries that are not directories, as {@code lstat} reports them (a symlink counts its own length,
+     * never its target's).
+     */
+    public record Outcome(Path root, int removed, long bytes, List<String> listed, List<String> keptMounts, List<String> errors) {
     }
 
     /** An open root: its path with no symlink in it, and the handle everything is deleted through. */
@@ -112,7 +116,7 @@ public final class SecureTree {
         long rootDevice = device(root.dir().getFileAttributeView(BasicFileAttributeView.class).readAttributes());
         Walk walk = new Walk(rootDevice, mountPoints, dryRun);
         walk.emptyDirectory(root.dir(), root.path(), 1);
-        return new Outcome(root.path(), walk.removed, List.copyOf(walk.listed), List.copyOf(walk.kept), List.copyOf(walk.errors));
+        return new Outcome(root.path(), walk.removed, walk.bytes, List.copyOf(walk.listed), List.copyOf(walk.kept), List.copyOf(walk.errors));
     }
 
     /** One pass over one root; collects what it did. */
@@ -122,6 +126,7 @@ public final class SecureTree {
         private final Set<Path> mountPoints;
         private final boolean dryRun;
         private int removed;
+        private long bytes;
         private final List<String> listed = new ArrayList<>();
         private final List<String> kept = new ArrayList<>();
         private final List<String> errors = new ArrayList<>();
@@ -165,9 +170,12 @@ public final class SecureTree {
                     if (!dryRun) {
                         dir.deleteDirectory(name);
                     }
-                } else if (!dryRun) {
-                    // Files, symlinks, sockets, fifos, devices: unlinkat() removes the name, never a link's target.
-                    dir.deleteFile(name);
+                } else {
+                    if (!dryRun) {
+                        // Files, symlinks, sockets, fifos, devices: unlinkat() removes the name, never a link's target.
+                        dir.deleteFile(name);
+                    }
+                    bytes += attributes.size();
                 }
                 removed++;
                 if (listed.size() < MAX_LISTED) {

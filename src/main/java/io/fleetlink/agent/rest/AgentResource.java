@@ -72,24 +72,24 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/process/stop")
     public Uni<RestResponse<Envelope<StopProcessResponse>>> stopProcess(StopProcessRequest request,
-            @RestHeader(RequestIds.HEADER) String requestId) {
-        return handler.stopProcess(request, meta(requestId))
+            @RestHeader(RequestIds.HEADER) String requestId, @RestHeader(RequestMeta.EPOCH_HEADER) String epoch) {
+        return handler.stopProcess(request, meta(requestId, epoch))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/ssh/reset")
     public Uni<RestResponse<Envelope<ResetSshResponse>>> resetSsh(ResetSshRequest request,
-            @RestHeader(RequestIds.HEADER) String requestId) {
-        return handler.resetSsh(request, meta(requestId))
+            @RestHeader(RequestIds.HEADER) String requestId, @RestHeader(RequestMeta.EPOCH_HEADER) String epoch) {
+        return handler.resetSsh(request, meta(requestId, epoch))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/machine/cleanup")
     public Uni<RestResponse<Envelope<CleanupMachineResponse>>> cleanupMachine(CleanupMachineRequest request,
-            @RestHeader(RequestIds.HEADER) String requestId) {
-        return handler.cleanupMachine(request, meta(requestId))
+            @RestHeader(RequestIds.HEADER) String requestId, @RestHeader(RequestMeta.EPOCH_HEADER) String epoch) {
+        return handler.cleanupMachine(request, meta(requestId, epoch))
                 .map(result -> result.success()
                         ? Envelopes.ok(result)
                         : Envelopes.of(500, "cleanup failed: " + result.failedSteps(), result));
@@ -98,28 +98,28 @@ public class AgentResource implements AgentApi {
     @POST
     @Path("/dataset/mount")
     public Uni<RestResponse<Envelope<MountDatasetResponse>>> mountDataset(MountDatasetRequest request,
-            @RestHeader(RequestIds.HEADER) String requestId) {
-        return handler.mountDataset(request, meta(requestId))
+            @RestHeader(RequestIds.HEADER) String requestId, @RestHeader(RequestMeta.EPOCH_HEADER) String epoch) {
+        return handler.mountDataset(request, meta(requestId, epoch))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/dataset/unmount")
     public Uni<RestResponse<Envelope<UnmountDatasetResponse>>> unmountDataset(UnmountDatasetRequest request,
-            @RestHeader(RequestIds.HEADER) String requestId) {
-        return handler.unmountDataset(request, meta(requestId))
+            @RestHeader(RequestIds.HEADER) String requestId, @RestHeader(RequestMeta.EPOCH_HEADER) String epoch) {
+        return handler.unmountDataset(request, meta(requestId, epoch))
                 .map(Envelopes::ok);
     }
 
     @POST
     @Path("/command/exec")
     public Uni<RestResponse<Envelope<ExecuteCommandResponse>>> executeCommand(ExecuteCommandRequest request,
-            @RestHeader(RequestIds.HEADER) String requestId) {
-        return handler.executeCommand(request, meta(requestId))
+            @RestHeader(RequestIds.HEADER) String requestId, @RestHeader(RequestMeta.EPOCH_HEADER) String epoch) {
+        return handler.executeCommand(request, meta(requestId, epoch))
                 .map(Envelopes::ok);
     }
 
-    private static RequestMeta meta(String requestId) {
-        return RequestMeta.of(requestId, "http");
+    private static RequestMeta meta(String requestId, String epoch) {
+        return RequestMeta.of(requestId, epoch, "http");
     }
 }

@@ -4,135 +4,202 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.fleetlink.agent.AgentException;
-import io.fleetlink.protocol.AgentRpc;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.fleetlink.agent.AgentException;
+import io.fleetlink.agent.state.RequestJournal;
+import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.StopProcessResponse;
+import io.fleetlink.support.TempFiles;
+import io.grpc.Status;
+
+/**
+ * The request-id binding and its journal over a real temp state directory; a restart is a new cache
+ * over the same directory, as a new agent process would build it.
+ */
 class IdempotencyCacheTest {
 
-    private static final Duration TTL = Duration.ofMinutes(10);
+    private static final Duration RETENTION = Duration.ofMinutes(15);
     private static final byte[] BODY = "body-1".getBytes(StandardCharsets.UTF_8);
     private static final byte[] OTHER_BODY = "body-2".getBytes(StandardCharsets.UTF_8);
+    private static final StopProcessResponse STOPPED = new StopProcessResponse("t1", java.util.List.of(11, 12, 13), false, false, java.util.List.of());
 
     private final MovableClock clock = new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final AtomicInteger runs = new AtomicInteger();
+    private final ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
+    private final Path dir = tempDir();
 
-    @Test
-    void aRetryWhileTheFirstIsRunningWaitsForItAndRunsNothing() throws Exception {
-        IdempotencyCache cache = new IdempotencyCache(TTL, 100, clock);
-        List<UniEmitter<? super String>> running = new CopyOnWriteArrayList<>();
-        Supplier<Uni<String>> work = () -> Uni.createFrom().emitter(emitter -> {
-            runs.incrementAndGet();
-            running.add(emitter);
-        });
+    @AfterEach
+    void cleanUp() {
+        TempFiles.deleteRecursively(dir);
+    }
 
-        CompletableFuture<String> first = cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, work).subscribeAsCompletionStage();
-        CompletableFuture<String> retry = cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, work).subscribeAsCompletionStage();
-
-        assertThat(runs).hasValue(1);
-        assertThat(first).isNotDone();
-        assertThat(retry).isNotDone();
-        running.get(0).complete("stopped");
-        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("stopped");
-        assertThat(retry.get(5, TimeUnit.SECONDS)).isEqualTo("stopped");
-        assertThat(await(cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, work))).isEqualTo("stopped");
-        assertThat(runs).hasValue(1);
+    private IdempotencyCache open() {
+        return new IdempotencyCache(RETENTION, 100, clock, json, RequestJournal.open(dir, json));
     }
 
     @Test
-    void theSameIdWithAnotherBodyIsAConflict() throws Exception {
-        IdempotencyCache cache = new IdempotencyCache(TTL, 100, clock);
-        await(cache.execute("r1", AgentRpc.SSH_RESET, BODY, counted("done")));
+    void aRetryWhileTheFirstIsRunningJoinsItAndRunsNothing() throws Exception {
+        IdempotencyCache cache = open();
+        IdempotencyCache.Claim first = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        IdempotencyCache.Claim retry = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY);
 
-        assertThatThrownBy(() -> cache.execute("r1", AgentRpc.SSH_RESET, OTHER_BODY, counted("again")))
+        assertThat(first.owner()).isTrue();
+        assertThat(retry.owner()).isFalse();
+        CompletableFuture<Object> waiting = retry.run().outcome();
+        assertThat(waiting).isNotDone();
+        first.run().started();
+        first.run().finished(STOPPED, "ok");
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo(STOPPED);
+        assertThat(cache.claim("r1", AgentRpc.PROCESS_STOP, BODY).owner()).isFalse();
+    }
+
+    @Test
+    void anIdStaysBoundWhileItsRunLastsHoweverLong() {
+        IdempotencyCache cache = open();
+        IdempotencyCache.Claim first = cache.claim("r1", AgentRpc.COMMAND_EXEC, BODY);
+        first.run().started();
+        clock.advance(RETENTION.multipliedBy(10));
+        assertThat(cache.claim("r1", AgentRpc.COMMAND_EXEC, BODY).owner()).isFalse();
+        assertThat(cache.running()).isEqualTo(1);
+    }
+
+    @Test
+    void theSameIdWithAnotherBodyOrOperationIsAConflict() {
+        IdempotencyCache cache = open();
+        cache.claim("r1", AgentRpc.SSH_RESET, BODY);
+        assertThatThrownBy(() -> cache.claim("r1", AgentRpc.SSH_RESET, OTHER_BODY))
                 .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.code()).isEqualTo(409))
-                .hasMessageContaining("r1")
                 .hasMessageContaining("different request body");
-        assertThat(runs).hasValue(1);
-    }
-
-    @Test
-    void theSameIdForAnotherOperationIsAConflict() throws Exception {
-        IdempotencyCache cache = new IdempotencyCache(TTL, 100, clock);
-        await(cache.execute("r1", AgentRpc.SSH_RESET, BODY, counted("done")));
-
-        assertThatThrownBy(() -> cache.execute("r1", AgentRpc.MACHINE_CLEANUP, BODY, counted("again")))
-                .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.code()).isEqualTo(409))
+        assertThatThrownBy(() -> cache.claim("r1", AgentRpc.MACHINE_CLEANUP, BODY))
                 .hasMessageContaining("different operation (ssh-reset)");
-        assertThat(runs).hasValue(1);
     }
 
     @Test
-    void aFailureIsNotKeptSoTheRetryRuns() throws Exception {
-        IdempotencyCache cache = new IdempotencyCache(TTL, 100, clock);
-        Supplier<Uni<String>> failing = () -> Uni.createFrom().item(() -> {
-            runs.incrementAndGet();
-            throw new IllegalStateException("disk full");
-        });
-        assertThatThrownBy(() -> await(cache.execute("r1", AgentRpc.DATASET_MOUNT, BODY, failing)))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessage("disk full");
+    void aRejectionBeforeTheRunFreesTheIdAndTellsWhoeverWaited() {
+        IdempotencyCache cache = open();
+        IdempotencyCache.Claim first = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        CompletableFuture<Object> waiting = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY).run().outcome();
+        first.run().rejected(new AgentException(409, "stale epoch 1, this host is at 2"));
 
-        assertThat(await(cache.execute("r1", AgentRpc.DATASET_MOUNT, BODY, counted("mounted")))).isEqualTo("mounted");
-        assertThat(runs).hasValue(2);
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(AgentException.class)
+                .hasMessageContaining("stale epoch 1");
+        assertThat(cache.claim("r1", AgentRpc.PROCESS_STOP, BODY).owner()).isTrue();
     }
 
     @Test
-    void anIdIsForgottenAfterItsTimeToLive() throws Exception {
-        IdempotencyCache cache = new IdempotencyCache(TTL, 100, clock);
-        await(cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, counted("first")));
+    void aFailureDuringTheRunIsTheIdsResult() {
+        IdempotencyCache cache = open();
+        IdempotencyCache.Claim first = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        first.run().started();
+        first.run().failed(new AgentException(500, "cannot read /proc"), "failed(500)");
 
-        clock.advance(TTL);
-        assertThat(await(cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, counted("second")))).isEqualTo("first");
-        assertThat(runs).hasValue(1);
-
-        clock.advance(Duration.ofMillis(1));
-        // Expired: the id is free again, even for another body.
-        assertThat(await(cache.execute("r1", AgentRpc.PROCESS_STOP, OTHER_BODY, counted("third")))).isEqualTo("third");
-        assertThat(runs).hasValue(2);
+        IdempotencyCache.Claim retry = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        assertThat(retry.owner()).isFalse();
+        assertThatThrownBy(() -> retry.run().outcome().get(5, TimeUnit.SECONDS)).hasMessageContaining("cannot read /proc");
     }
 
     @Test
-    void theOldestIdIsDroppedBeyondTheSizeBound() throws Exception {
-        IdempotencyCache cache = new IdempotencyCache(TTL, 2, clock);
-        await(cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, counted("one")));
-        await(cache.execute("r2", AgentRpc.PROCESS_STOP, BODY, counted("two")));
-        await(cache.execute("r3", AgentRpc.PROCESS_STOP, BODY, counted("three")));
-        assertThat(runs).hasValue(3);
+    void aFinishedResultIsReplayedAfterARestartUntilItsRetentionEnds() throws Exception {
+        IdempotencyCache before = open();
+        IdempotencyCache.Claim first = before.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        first.run().started();
+        first.run().finished(STOPPED, "ok");
+        IdempotencyCache.Claim failed = before.claim("r2", AgentRpc.PROCESS_STOP, BODY);
+        failed.run().started();
+        failed.run().failed(new AgentException(404, "no such task"), "failed(404)");
 
-        assertThat(await(cache.execute("r3", AgentRpc.PROCESS_STOP, BODY, counted("three again")))).isEqualTo("three");
-        assertThat(runs).hasValue(3);
-        assertThat(await(cache.execute("r1", AgentRpc.PROCESS_STOP, BODY, counted("one again")))).isEqualTo("one again");
-        assertThat(runs).hasValue(4);
+        IdempotencyCache after = open();
+        IdempotencyCache.Claim retry = after.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        assertThat(retry.owner()).isFalse();
+        Object stored = retry.run().outcome().get(5, TimeUnit.SECONDS);
+        assertThat(json.treeToValue((JsonNode) stored, StopProcessResponse.class)).isEqualTo(STOPPED);
+        assertThat(retry.run().summary()).isEqualTo("ok");
+        assertThatThrownBy(() -> after.claim("r2", AgentRpc.PROCESS_STOP, BODY).run().outcome().get(5, TimeUnit.SECONDS))
+                .cause().isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.code()).isEqualTo(404));
+        assertThatThrownBy(() -> after.claim("r1", AgentRpc.PROCESS_STOP, OTHER_BODY)).hasMessageContaining("different request body");
+
+        clock.advance(RETENTION.plusSeconds(1));
+        IdempotencyCache later = open();
+        assertThat(later.claim("r1", AgentRpc.PROCESS_STOP, BODY).owner()).isTrue();
     }
 
-    private Supplier<Uni<String>> counted(String result) {
-        return () -> Uni.createFrom().item(() -> {
-            runs.incrementAndGet();
-            return result;
-        });
+    @Test
+    void aRunInterruptedByARestartIsNeverRunAgainByItself() throws Exception {
+        IdempotencyCache before = open();
+        before.claim("r1", AgentRpc.COMMAND_EXEC, BODY).run().started();
+        // Claimed but never started (refused or not yet its turn): nothing ran, nothing to remember.
+        before.claim("r2", AgentRpc.COMMAND_EXEC, BODY);
+
+        IdempotencyCache after = open();
+        IdempotencyCache.Claim retry = after.claim("r1", AgentRpc.COMMAND_EXEC, BODY);
+        assertThat(retry.owner()).isFalse();
+        ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> retry.run().outcome().get(5, TimeUnit.SECONDS));
+        AgentException cause = (AgentException) failure.getCause();
+        assertThat(cause.code()).isEqualTo(409);
+        assertThat(cause.grpcStatus()).isEqualTo(Status.Code.ABORTED);
+        assertThat(cause.getMessage()).contains("interrupted by an agent restart; result unknown");
+        assertThat(after.claim("r2", AgentRpc.COMMAND_EXEC, BODY).owner()).isTrue();
+
+        // And it stays so across a further restart.
+        IdempotencyCache again = open();
+        assertThat(again.claim("r1", AgentRpc.COMMAND_EXEC, BODY).owner()).isFalse();
     }
 
-    private static <T> T await(Uni<T> uni) throws Exception {
+    @Test
+    void aCutShortLastLineIsSkippedAndADamagedOneStopsStartUp() throws Exception {
+        IdempotencyCache before = open();
+        IdempotencyCache.Claim first = before.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        first.run().started();
+        first.run().finished(STOPPED, "ok");
+        Path file = dir.resolve(RequestJournal.FILE);
+        Files.writeString(file, "{\"event\":\"started\",\"id\":\"r9\",\"oper", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(open().claim("r1", AgentRpc.PROCESS_STOP, BODY).owner()).isFalse();
+
+        Files.writeString(file, "not json\n" + Files.readString(file));
+        assertThatThrownBy(this::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("is corrupt at line 1");
+    }
+
+    @Test
+    void theJournalIsOwnerOnly() throws Exception {
+        IdempotencyCache cache = open();
+        IdempotencyCache.Claim first = cache.claim("r1", AgentRpc.PROCESS_STOP, BODY);
+        first.run().started();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve(RequestJournal.FILE)))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void theOldestFinishedIdIsDroppedBeyondTheSizeBound() {
+        IdempotencyCache cache = new IdempotencyCache(RETENTION, 2, clock, json, null);
+        for (String id : new String[] {"r1", "r2", "r3"}) {
+            IdempotencyCache.Claim claim = cache.claim(id, AgentRpc.PROCESS_STOP, BODY);
+            claim.run().finished(STOPPED, "ok");
+        }
+        assertThat(cache.claim("r3", AgentRpc.PROCESS_STOP, BODY).owner()).isFalse();
+        assertThat(cache.claim("r1", AgentRpc.PROCESS_STOP, BODY).owner()).isTrue();
+    }
+
+    private static Path tempDir() {
         try {
-            return uni.subscribeAsCompletionStage().get(5, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            return Files.createTempDirectory("fl-idem").resolve("state");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
