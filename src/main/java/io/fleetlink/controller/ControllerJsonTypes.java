@@ -8,7 +8,9 @@ import io.fleetlink.controller.client.AgentHealth;
 import io.fleetlink.controller.host.CleanupHostRequest;
 import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.RegisterHostRequest;
+import io.fleetlink.controller.host.HandoverReport;
 import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationAttempt;
 import io.fleetlink.controller.operation.OperationPayload;
 import io.fleetlink.controller.task.RegisterTaskRequest;
 import io.fleetlink.controller.task.Task;
@@ -24,7 +26,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         RegisterHostRequest.class, CleanupHostRequest.class, Host.class,
         AllocateRequest.class, Allocation.class, AllocationAccepted.class,
         RegisterTaskRequest.class, Task.class,
-        Operation.class, AgentHealth.class })
+        Operation.class, AgentHealth.class,
+        OperationAttempt.class, HandoverReport.class, HandoverReport.Removed.class })
 final class ControllerJsonTypes {
 
     private ControllerJsonTypes() {
