@@ -6,6 +6,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * One unit of durable work sent to an agent, as stored and as the API shows it. {@code target} is
@@ -36,6 +37,7 @@ public record Operation(
     }
 
     /** The host epoch this operation acts under; null for one stored before epochs existed. */
+    @JsonProperty("epoch")
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public Long epoch() {
         return payload == null ? null : payload.epoch();
