@@ -48,6 +48,28 @@ public interface ControllerConfig {
      */
     Map<String, Duration> timeouts();
 
+    /**
+     * What one operation may take at the agent: keep it equal to the agents' {@code fleetlink.agent.operation-timeout}.
+     * A cleanup call's deadline is this plus {@code deadline-margin} (unless {@code timeouts.machine-cleanup}
+     * sets it), so the controller never gives up on a cleanup the agent is still doing.
+     */
+    @WithDefault("5m")
+    @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+    Duration agentOperationTimeout();
+
+    /** Added to what an operation may take at the agent (cleanup, a stop's grace) to make the call's deadline. */
+    @WithDefault("30s")
+    @DurationMin(millis = 0)
+    Duration deadlineMargin();
+
+    /**
+     * The grace a stop waits between TERM and KILL when the request names none: keep it equal to the agents'
+     * {@code fleetlink.agent.process.default-grace}. A stop's deadline is at least its grace plus {@code deadline-margin}.
+     */
+    @WithDefault("10s")
+    @DurationMin(millis = 0)
+    Duration stopGrace();
+
     /** Added to a command's {@code timeout_seconds} to make the exec call's deadline. */
     @WithDefault("10s")
     @DurationMin(millis = 0)
@@ -234,6 +256,15 @@ public interface ControllerConfig {
         @WithDefault("20")
         @Min(1)
         int resumeBatch();
+
+        /**
+         * How long provisioning, release and host cleanup keep retrying transient failures (agent unreachable,
+         * timeout, 5xx, an open breaker, store errors) with backoff before the operation fails; long enough to
+         * outlast an agent restart.
+         */
+        @WithDefault("3m")
+        @DurationMin(millis = 0)
+        Duration retryFor();
 
         /** Cap of the first delay before a failed task stop is retried in the background; the cap doubles per attempt (full jitter). */
         @WithDefault("5s")

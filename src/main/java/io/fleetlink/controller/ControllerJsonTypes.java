@@ -13,7 +13,9 @@ import io.fleetlink.controller.fanout.HostExecResult;
 import io.fleetlink.controller.host.CleanupHostRequest;
 import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.RegisterHostRequest;
+import io.fleetlink.controller.host.HandoverReport;
 import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationAttempt;
 import io.fleetlink.controller.operation.OperationPayload;
 import io.fleetlink.controller.task.RegisterTaskRequest;
 import io.fleetlink.controller.task.Task;
@@ -31,7 +33,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         RegisterTaskRequest.class, Task.class,
         Operation.class, AgentHealth.class,
         FleetExecRequest.class, FleetExecResult.class, FleetExecSummary.class, HostExecResult.class,
-        FleetExecResource.SummaryLine.class })
+        FleetExecResource.SummaryLine.class,
+        OperationAttempt.class, HandoverReport.class, HandoverReport.Removed.class })
 final class ControllerJsonTypes {
 
     private ControllerJsonTypes() {

@@ -127,6 +127,8 @@ class ControllerEndToEndTest {
         // What the tenant leaves behind: a process of theirs and files in their scratch data root.
         Process leftover = new ProcessBuilder("runuser", "-u", user, "--", "sleep", "600").start();
         started.add(leftover);
+        await().atMost(Duration.ofSeconds(10)).until(() -> tenantPids(leftover).size() >= 1);
+        List<String> leftoverPids = tenantPids(leftover);
         Path scratch = Path.of(ConfigProvider.getConfig().getValues("fleetlink.agent.cleanup.data-roots", String.class).get(0)
                 .replace("{user}", user));
         Files.createDirectories(scratch.resolve("run-1"));
@@ -143,12 +145,44 @@ class ControllerEndToEndTest {
         assertThat(scratch).as("the data root itself stays").isDirectory().isEmptyDirectory();
         api().when().get("/api/v1/hosts/" + hostId).then().body("data.state", equalTo("AVAILABLE"));
 
+        // The handover report lists what the real agent really removed: the leftover's pid, the tenant's
+        // key by fingerprint, the scratch entries.
+        String fingerprint = fingerprint(work.resolve("tenant.pub"));
+        io.restassured.path.json.JsonPath report = api().when().get("/api/v1/allocations/" + allocationId + "/report")
+                .then().statusCode(200).extract().jsonPath();
+        assertThat(report.getString("data.kind")).isEqualTo("release");
+        assertThat(report.getBoolean("data.clean")).isTrue();
+        assertThat(report.getString("data.host_id")).isEqualTo(hostId);
+        assertThat(report.getList("data.processes_ended.items", String.class)).containsAnyElementsOf(leftoverPids);
+        assertThat(report.getList("data.keys_revoked.items", String.class)).contains(fingerprint);
+        assertThat(report.getList("data.data_entries_removed.items", String.class)).anyMatch(e -> e.contains("run-1"));
+        assertThat(report.getLong("data.epoch")).isEqualTo(2L);
+
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(CallbackReceiver.eventsFor(allocationId)).extracting(e -> e.get("type"))
                     .containsExactlyInAnyOrder("allocation.ready", "allocation.released");
+            assertThat(CallbackReceiver.eventsFor(allocationId)).filteredOn(e -> "allocation.released".equals(e.get("type")))
+                    .singleElement().satisfies(e -> assertThat(e).containsKey("report")
+                            .containsEntry("report_url", "/api/v1/allocations/" + allocationId + "/report"));
             assertThat(CallbackReceiver.eventsFor(taskId)).extracting(e -> e.get("type"))
                     .containsExactly("task.stopped");
         });
+    }
+
+    /** The pids of a process started with runuser and what it runs (runuser may fork the tenant's process). */
+    private static List<String> tenantPids(Process process) {
+        List<String> pids = new ArrayList<>();
+        pids.add(Long.toString(process.pid()));
+        process.descendants().forEach(p -> pids.add(Long.toString(p.pid())));
+        return pids;
+    }
+
+    private static String fingerprint(Path publicKey) throws IOException, InterruptedException {
+        Process keygen = new ProcessBuilder("ssh-keygen", "-l", "-E", "sha256", "-f", publicKey.toString())
+                .redirectErrorStream(true).start();
+        String line = new String(keygen.getInputStream().readAllBytes()).trim();
+        keygen.waitFor(30, TimeUnit.SECONDS);
+        return line.split("\\s+")[1];
     }
 
     private static int ssh(String command) throws IOException, InterruptedException {

@@ -16,10 +16,73 @@ import com.github.tomakehurst.wiremock.WireMockServer;
  */
 public final class FakeAgent implements AutoCloseable {
 
-    private final WireMockServer server = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+    private final WireMockServer server;
 
     public FakeAgent() {
+        this(0);
+    }
+
+    /** A fake agent on {@code port} (0: any free port); a fixed port lets a test stop and restart it. */
+    public FakeAgent(int port) {
+        server = new WireMockServer(port == 0
+                ? wireMockConfig().dynamicPort().bindAddress("127.0.0.1")
+                : wireMockConfig().port(port).bindAddress("127.0.0.1"));
         server.start();
+    }
+
+    /** Stops answering: connections are refused, as with an agent that is down (its stubs are kept). */
+    public void down() {
+        server.stop();
+    }
+
+    /** Answers again on the same port, with the same stubs. */
+    public void up() {
+        server.start();
+    }
+
+    /** The {@code X-Fleetlink-Epoch} header of every request that reached {@code path}, in order ("" when absent). */
+    public java.util.List<String> epochs(String path) {
+        return server.findAll(postRequestedFor(urlEqualTo(path))).stream()
+                .map(r -> r.containsHeader("X-Fleetlink-Epoch") ? r.getHeader("X-Fleetlink-Epoch") : "")
+                .toList();
+    }
+
+    /** The {@code X-Request-Id} header of every request that reached {@code path}, in order. */
+    public java.util.List<String> requestIds(String path) {
+        return server.findAll(postRequestedFor(urlEqualTo(path))).stream()
+                .map(r -> r.getHeader("X-Request-Id"))
+                .toList();
+    }
+
+    /**
+     * {@code path} answers each of {@code answers} once, in order, then the last one for good; each
+     * answer is {status, body} or {status, body, delayMs}.
+     */
+    public FakeAgent answers(String path, Object[]... answers) {
+        String scenario = "seq-" + path;
+        for (int i = 0; i < answers.length; i++) {
+            Object[] a = answers[i];
+            com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder response = aResponse()
+                    .withStatus((Integer) a[0])
+                    .withHeader("Content-Type", "application/json")
+                    .withBody((String) a[1]);
+            if (a.length > 2) {
+                response = response.withFixedDelay((Integer) a[2]);
+            }
+            String state = i == 0 ? com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED : "s" + i;
+            var mapping = post(urlEqualTo(path)).inScenario(scenario).whenScenarioStateIs(state);
+            if (i < answers.length - 1) {
+                mapping = mapping.willSetStateTo("s" + (i + 1));
+            }
+            server.stubFor(mapping.willReturn(response));
+        }
+        return this;
+    }
+
+    /** The envelope around {@code data} (JSON), success or not. */
+    public static String envelope(int code, String message, String data) {
+        return "{\"success\":" + (code < 300) + ",\"code\":" + code + ",\"message\":\"" + message + "\""
+                + (data == null ? "" : ",\"data\":" + data) + "}";
     }
 
     public int port() {

@@ -46,6 +46,8 @@ public final class FakeGrpcAgent implements AutoCloseable {
     private final Server server;
     private final AtomicReference<Function<Integer, Behaviour>> script = new AtomicReference<>(n -> new Answer());
     private final List<String> requestIds = new CopyOnWriteArrayList<>();
+    private final List<String> epochs = new CopyOnWriteArrayList<>();
+    private static final Metadata.Key<String> EPOCH = Metadata.Key.of("x-fleetlink-epoch", Metadata.ASCII_STRING_MARSHALLER);
     private final AtomicInteger calls = new AtomicInteger();
 
     public FakeGrpcAgent() throws IOException {
@@ -77,6 +79,7 @@ public final class FakeGrpcAgent implements AutoCloseable {
     public void script(Function<Integer, Behaviour> behaviour) {
         calls.set(0);
         requestIds.clear();
+        epochs.clear();
         script.set(behaviour);
     }
 
@@ -86,6 +89,11 @@ public final class FakeGrpcAgent implements AutoCloseable {
 
     public List<String> requestIds() {
         return requestIds;
+    }
+
+    /** The {@code x-fleetlink-epoch} metadata of every call, in order ("" when absent). */
+    public List<String> epochs() {
+        return epochs;
     }
 
     @Override
@@ -98,6 +106,8 @@ public final class FakeGrpcAgent implements AutoCloseable {
         return (call, headers) -> {
             String requestId = headers.get(REQUEST_ID);
             requestIds.add(requestId == null ? "" : requestId);
+            String epoch = headers.get(EPOCH);
+            epochs.add(epoch == null ? "" : epoch);
             call.request(1);
             return new ServerCall.Listener<>() {
                 private Q request;

@@ -3,7 +3,10 @@ package io.fleetlink.controller.allocation;
 import java.time.Instant;
 import java.util.List;
 
-/** A host handed to a tenant user, as stored and as the API shows it; {@code operation_id} is its latest operation. */
+/**
+ * A host handed to a tenant user, as stored and as the API shows it; {@code operation_id} is its latest
+ * operation, {@code epoch} the host's fencing epoch this allocation was given.
+ */
 public record Allocation(
         String allocationId,
         String hostId,
@@ -13,5 +16,6 @@ public record Allocation(
         String error,
         String operationId,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        long epoch) {
 }

@@ -23,7 +23,7 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 public class AllocationRepository {
 
     private static final String COLUMNS = "allocation_id, host_id, user_name, ssh_public_keys, status, error_message, "
-            + "operation_id, created_at, updated_at";
+            + "operation_id, created_at, updated_at, epoch";
     private static final TypeReference<List<String>> KEYS = new TypeReference<>() {
     };
 
@@ -35,10 +35,10 @@ public class AllocationRepository {
 
     public Uni<Void> insert(SqlClient tx, Allocation allocation) {
         return Sql.update(tx, "INSERT INTO allocations (" + COLUMNS + ") VALUES (#{id}, #{host}, #{user}, #{keys}, "
-                + "#{status}, NULL, #{op}, #{now}, #{now})",
+                + "#{status}, NULL, #{op}, #{now}, #{now}, #{epoch})",
                 params("id", allocation.allocationId(), "host", allocation.hostId(), "user", allocation.user(),
                         "keys", write(allocation.sshPublicKeys()), "status", allocation.status().name(),
-                        "op", allocation.operationId(), "now", ts(allocation.createdAt())))
+                        "op", allocation.operationId(), "now", ts(allocation.createdAt()), "epoch", allocation.epoch()))
                 .replaceWithVoid();
     }
 
@@ -91,7 +91,8 @@ public class AllocationRepository {
                 row.getString("error_message"),
                 row.getString("operation_id"),
                 Sql.instant(row, "created_at"),
-                Sql.instant(row, "updated_at"));
+                Sql.instant(row, "updated_at"),
+                row.getLong("epoch"));
     }
 
     private String write(List<String> keys) {

@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.RestResponse;
 
+import io.fleetlink.controller.host.HandoverReport;
 import io.fleetlink.web.ControllerApi;
 import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
@@ -48,6 +49,13 @@ public class AllocationResource implements ControllerApi {
     @Path("/{allocation_id}")
     public Uni<RestResponse<Envelope<Allocation>>> get(@PathParam("allocation_id") String allocationId) {
         return allocations.get(allocationId)
+                .map(Envelopes::ok);
+    }
+
+    @GET
+    @Path("/{allocation_id}/report")
+    public Uni<RestResponse<Envelope<HandoverReport>>> report(@PathParam("allocation_id") String allocationId) {
+        return allocations.report(allocationId)
                 .map(Envelopes::ok);
     }
 

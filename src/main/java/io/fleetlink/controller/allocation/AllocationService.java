@@ -9,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.fleetlink.controller.api.ControllerException;
 import io.fleetlink.controller.api.ControllerIds;
 import io.fleetlink.controller.api.RequestChecks;
+import io.fleetlink.controller.host.HandoverReport;
+import io.fleetlink.controller.host.HandoverReportRepository;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.host.HostState;
 import io.fleetlink.controller.operation.Operation;
@@ -35,9 +37,11 @@ public class AllocationService {
     private final OperationRepository operations;
     private final PipelineRunner runner;
     private final RequestChecks checks;
+    private final HandoverReportRepository reports;
 
     public AllocationService(Store store, AllocationRepository allocations, HostRepository hosts,
-            OperationRepository operations, PipelineRunner runner, RequestChecks checks) {
+            OperationRepository operations, PipelineRunner runner, RequestChecks checks, HandoverReportRepository reports) {
+        this.reports = reports;
         this.store = store;
         this.allocations = allocations;
         this.hosts = hosts;
@@ -46,25 +50,55 @@ public class AllocationService {
         this.checks = checks;
     }
 
-    /** AVAILABLE (and not OFFLINE) host → ALLOCATED, allocation PROVISIONING, ResetSSH launched. */
+    /**
+     * AVAILABLE (and not OFFLINE) host → ALLOCATED under a new epoch, allocation PROVISIONING with that
+     * epoch, ResetSSH launched carrying it.
+     */
     public Uni<AllocationAccepted> allocate(AllocateRequest request) {
         return Uni.createFrom().deferred(() -> {
                     checks.valid(request);
                     String allocationId = UUID.randomUUID().toString();
-                    Operation op = Operation.pending(OperationType.ALLOCATION_PROVISION, allocationId, request.hostId(),
-                            OperationPayload.provision(allocationId, request.user(), request.sshPublicKeys()));
-                    Instant now = op.createdAt();
-                    Allocation allocation = new Allocation(allocationId, request.hostId(), request.user(),
-                            List.copyOf(request.sshPublicKeys()), AllocationStatus.PROVISIONING, null, op.operationId(), now, now);
+                    Instant now = io.fleetlink.controller.store.Sql.now();
                     return store.inTransaction(tx -> hosts.allocate(tx, request.hostId(), allocationId, now)
-                            .chain(allocated -> allocated
-                                    ? allocations.insert(tx, allocation)
-                                            .chain(() -> operations.insert(tx, op))
-                                    : whyNotAvailable(tx, request.hostId())))
-                            .replaceWith(op);
+                            .chain(epoch -> {
+                                if (epoch == null) {
+                                    return whyNotAvailable(tx, request.hostId()).replaceWith((Operation) null);
+                                }
+                                Operation op = Operation.pending(OperationType.ALLOCATION_PROVISION, allocationId,
+                                        request.hostId(), OperationPayload.provision(allocationId, request.user(),
+                                                request.sshPublicKeys(), epoch));
+                                Allocation allocation = new Allocation(allocationId, request.hostId(), request.user(),
+                                        List.copyOf(request.sshPublicKeys()), AllocationStatus.PROVISIONING, null,
+                                        op.operationId(), op.createdAt(), op.createdAt(), epoch);
+                                return allocations.insert(tx, allocation)
+                                        .chain(() -> operations.insert(tx, op))
+                                        .replaceWith(op);
+                            }));
                 })
                 .call(op -> runner.claimAndLaunch(op.operationId()))
                 .map(op -> new AllocationAccepted(op.target(), AllocationStatus.PROVISIONING, op.operationId()));
+    }
+
+    /**
+     * The handover report of the allocation's release (or of the host cleanup that followed it); 404 with
+     * the allocation's status while there is none yet.
+     */
+    public Uni<HandoverReport> report(String allocationId) {
+        return get(allocationId)
+                .chain(allocation -> reports.latest(store.pool(), allocationId)
+                        .map(report -> {
+                            if (report == null) {
+                                throw ControllerException.notFound("allocation " + allocationId + " has no handover report "
+                                        + "yet: it is " + allocation.status() + "; a report is stored when its release "
+                                        + "(or the cleanup of its host) ends");
+                            }
+                            return report;
+                        }));
+    }
+
+    /** Where an allocation's handover report is read. */
+    public static String reportPath(String allocationId) {
+        return "/api/v1/allocations/" + allocationId + "/report";
     }
 
     public Uni<Allocation> get(String allocationId) {
@@ -121,18 +155,29 @@ public class AllocationService {
     }
 
     private Uni<AllocationAccepted> startRelease(io.vertx.mutiny.sqlclient.SqlConnection tx, Allocation allocation) {
-        Operation op = Operation.pending(OperationType.ALLOCATION_RELEASE, allocation.allocationId(), allocation.hostId(),
-                OperationPayload.cleanup(allocation.allocationId(), allocation.user(), CleanupMachineRequest.CONTROLLER_TYPES));
-        Instant now = op.createdAt();
-        return allocations.transition(tx, allocation.allocationId(), AllocationStatus.READY, AllocationStatus.RELEASING,
-                        null, op.operationId(), now)
+        Instant now = io.fleetlink.controller.store.Sql.now();
+        String allocationId = allocation.allocationId();
+        String operationId = UUID.randomUUID().toString();
+        return allocations.transition(tx, allocationId, AllocationStatus.READY, AllocationStatus.RELEASING,
+                        null, operationId, now)
                 .chain(moved -> moved
                         ? hosts.transition(tx, allocation.hostId(), List.of(HostState.ALLOCATED), HostState.RELEASING,
-                                allocation.allocationId(), now)
-                        : Uni.createFrom().failure(ControllerException.conflict("allocation " + allocation.allocationId()
+                                allocationId, now)
+                        : Uni.createFrom().failure(ControllerException.conflict("allocation " + allocationId
                                 + " changed while it was being released; read it again")))
-                .chain(() -> operations.insert(tx, op))
-                .replaceWith(new AllocationAccepted(allocation.allocationId(), AllocationStatus.RELEASING, op.operationId()));
+                .chain(moved -> moved
+                        ? hosts.epoch(tx, allocation.hostId())
+                        : Uni.createFrom().failure(ControllerException.conflict("host " + allocation.hostId()
+                                + " is no longer ALLOCATED to allocation " + allocationId + "; read it again")))
+                .chain(epoch -> {
+                    // The release acts under the host's new epoch: anything still in flight for the tenant is fenced.
+                    Operation op = new Operation(operationId, OperationType.ALLOCATION_RELEASE, allocationId,
+                            allocation.hostId(), io.fleetlink.controller.operation.OperationStatus.PENDING, 0, null, now,
+                            now, null, OperationPayload.cleanup(allocationId, allocation.user(),
+                                    CleanupMachineRequest.CONTROLLER_TYPES, epoch), 0, null);
+                    return operations.insert(tx, op);
+                })
+                .replaceWith(new AllocationAccepted(allocationId, AllocationStatus.RELEASING, operationId));
     }
 
     private Uni<Void> whyNotAvailable(io.vertx.mutiny.sqlclient.SqlConnection tx, String hostId) {

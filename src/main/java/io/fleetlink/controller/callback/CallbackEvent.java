@@ -7,7 +7,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * A status callback as POSTed to {@code fleetlink.controller.callback.url}; {@code event_id} lets the
- * receiver drop a repeated delivery.
+ * receiver drop a repeated delivery. Release and host-cleanup events carry the handover report inline
+ * ({@code report}) and where to read it again ({@code report_url}).
  */
 public record CallbackEvent(
         String eventId,
@@ -17,21 +18,34 @@ public record CallbackEvent(
         String hostId,
         String status,
         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
-        Instant occurredAt) {
+        Instant occurredAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Object report,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String reportUrl) {
 
     public static final String ALLOCATION_READY = "allocation.ready";
     public static final String ALLOCATION_FAILED = "allocation.failed";
     public static final String ALLOCATION_RELEASED = "allocation.released";
     public static final String ALLOCATION_CLEANUP_FAILED = "allocation.cleanup_failed";
+    public static final String HOST_CLEANED = "host.cleaned";
     public static final String TASK_STOPPED = "task.stopped";
     public static final String TASK_STOP_FAILED = "task.stop_failed";
 
     public static CallbackEvent allocation(String type, String allocationId, String hostId, String status, String error,
             Instant at) {
-        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at);
+        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at, null, null);
+    }
+
+    /** A host event ({@code host.cleaned}); {@code allocationId} is the host's last allocation, if any. */
+    public static CallbackEvent host(String type, String hostId, String allocationId, String status, String error, Instant at) {
+        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at, null, null);
+    }
+
+    /** This event carrying a handover report and the API path it can be read from again. */
+    public CallbackEvent withReport(Object handoverReport, String url) {
+        return new CallbackEvent(eventId, type, allocationId, taskId, hostId, status, error, occurredAt, handoverReport, url);
     }
 
     public static CallbackEvent task(String type, String taskId, String hostId, String status, String error, Instant at) {
-        return new CallbackEvent(UUID.randomUUID().toString(), type, null, taskId, hostId, status, error, at);
+        return new CallbackEvent(UUID.randomUUID().toString(), type, null, taskId, hostId, status, error, at, null, null);
     }
 }

@@ -126,15 +126,46 @@ public class AgentClients {
      */
     public <T> Uni<T> call(HostAddress host, AgentRpc operation, String requestId, Integer execTimeoutSeconds,
             BiFunction<AgentClient, CallOptions, Uni<T>> body) {
-        return call(host, operation, requestId, execTimeoutSeconds, policy.maxAttempts(), body);
+        return callWith(host, operation, CallContext.of(requestId, null),
+                execTimeoutSeconds == null ? null : Duration.ofSeconds(execTimeoutSeconds), body);
+    }
+
+    /**
+     * Runs one operation against {@code host} with the full policy, under the context's request id and
+     * epoch, reporting every attempt to the context's attempt log.
+     *
+     * @param agentBudget what the call may take at the agent (exec's timeout, a stop's grace), or null
+     * @return the result, or a failure that is always an {@link AgentClientException}
+     */
+    public <T> Uni<T> callWith(HostAddress host, AgentRpc operation, CallContext context, Duration agentBudget,
+            BiFunction<AgentClient, CallOptions, Uni<T>> body) {
+        return call(host, operation, context, agentBudget, policy.maxAttempts(), body);
     }
 
     /** One attempt only, through the breaker: what a health probe needs, an honest answer now. */
     public <T> Uni<T> callOnce(HostAddress host, AgentRpc operation, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
-        return call(host, operation, null, null, 1, body);
+        return call(host, operation, CallContext.of(null, null), null, 1, body);
     }
 
-    private <T> Uni<T> call(HostAddress host, AgentRpc operation, String requestId, Integer execTimeoutSeconds,
+    /**
+     * How long until {@code hostId}'s open breaker lets a trial call through; zero when it is closed
+     * (or half-open). What a retry budget waits instead of failing on an open breaker.
+     */
+    public Duration untilTrial(String hostId) {
+        Host entry = hosts.get(hostId);
+        if (entry == null || entry.breaker != CircuitBreakerState.OPEN) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(Instant.now(), entry.openedAt.plus(config.breaker().delay()));
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /** The wait before retry {@code attempt + 1} of a budgeted call: the client layer's full-jitter backoff. */
+    public Duration backoff(int attempt) {
+        return policy.backoff(attempt);
+    }
+
+    private <T> Uni<T> call(HostAddress host, AgentRpc operation, CallContext context, Duration agentBudget,
             int maxAttempts, BiFunction<AgentClient, CallOptions, Uni<T>> body) {
         return Uni.createFrom().deferred(() -> {
             if (!link.enabled()) {
@@ -142,10 +173,10 @@ public class AgentClients {
                         AgentUnreachableException.Reason.DISABLED, "agent communication is disabled (agent.enabled=false)", null));
             }
             Host entry = entry(host);
-            CallOptions options = CallOptions.of(policy.timeout(operation, execTimeoutSeconds), requestId);
+            CallOptions options = CallOptions.of(policy.timeout(operation, agentBudget), context.requestId(), context.epoch());
             long started = System.nanoTime();
             inFlight.incrementAndGet();
-            return attempt(entry, operation, options, body, 1, maxAttempts)
+            return attempt(entry, operation, options, context, body, 1, maxAttempts)
                     .onItemOrFailure().invoke((item, failure) -> timer(operation, outcome(failure))
                             .record(Duration.ofNanos(System.nanoTime() - started)))
                     .onTermination().invoke(inFlight::decrementAndGet);
@@ -193,20 +224,30 @@ public class AgentClients {
     }
 
     @SuppressWarnings("unchecked")
-    private <T> Uni<T> attempt(Host host, AgentRpc operation, CallOptions options,
+    private <T> Uni<T> attempt(Host host, AgentRpc operation, CallOptions options, CallContext context,
             BiFunction<AgentClient, CallOptions, Uni<T>> body, int attempt, int maxAttempts) {
-        Uni<Object> guarded = fleetLimit.get(() -> host.guard.get(() -> (Uni<Object>) body.apply(host.client, options)));
+        Instant attemptStarted = Instant.now();
+        // The per-attempt deadline fires inside the host's guard on both transports, so a stalled agent
+        // counts against its breaker whether it speaks HTTP or gRPC; the outer one only bounds the wait
+        // for a free slot.
+        Uni<Object> guarded = fleetLimit.get(() -> host.guard.get(() -> ((Uni<Object>) body.apply(host.client, options))
+                .ifNoItem().after(options.timeout()).failWith(() -> new AgentTimeoutException(host.address.hostId(),
+                        operation, "no answer within " + options.timeout().toMillis() + " ms", null))));
         return ((Uni<T>) guarded)
                 .ifNoItem().after(options.timeout().plus(QUEUE_GRACE)).failWith(() -> new AgentTimeoutException(
                         host.address.hostId(), operation, "no answer within " + options.timeout().toMillis()
                                 + " ms (the call may have waited for a free slot)", null))
                 .onFailure().transform(failure -> classify(host, operation, failure))
+                .call(item -> record(context, operation, options, attemptStarted, AgentMetrics.SUCCESS, null))
+                .onFailure().call(failure -> record(context, operation, options, attemptStarted,
+                        ((AgentClientException) failure).outcome(), failure.getMessage()))
                 .onFailure().recoverWithUni(failure -> {
                     AgentClientException error = (AgentClientException) failure;
                     boolean again = attempt < maxAttempts && policy.retryable(operation, error);
                     Duration backoff = again ? policy.backoff(attempt) : Duration.ZERO;
-                    Log.warnf("Agent call failed: host=%s operation=%s request_id=%s attempt=%d/%d outcome=%s: %s%s",
+                    Log.warnf("Agent call failed: host=%s operation=%s request_id=%s epoch=%s attempt=%d/%d outcome=%s: %s%s",
                             host.address.hostId(), operation.configName(), options.requestId().orElse("-"),
+                            options.epoch().isPresent() ? Long.toString(options.epoch().getAsLong()) : "-",
                             attempt, maxAttempts, error.outcome(), error.getMessage(),
                             again ? "; retrying in " + backoff.toMillis() + " ms" : "; giving up");
                     if (!again) {
@@ -215,7 +256,23 @@ public class AgentClients {
                     retries(operation).increment();
                     return Uni.createFrom().voidItem()
                             .onItem().delayIt().by(backoff)
-                            .chain(() -> attempt(host, operation, options, body, attempt + 1, maxAttempts));
+                            .chain(() -> attempt(host, operation, options, context, body, attempt + 1, maxAttempts));
+                });
+    }
+
+    /** Hands one attempt to the context's attempt log; a log that fails is logged, never the call's failure. */
+    private static Uni<Void> record(CallContext context, AgentRpc operation, CallOptions options, Instant started,
+            String outcome, String error) {
+        if (context.log() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        CallAttempt attempt = new CallAttempt(operation, options.requestId().orElse(null),
+                options.epoch().isPresent() ? options.epoch().getAsLong() : null, started, Instant.now(), outcome, error);
+        return Uni.createFrom().deferred(() -> context.log().attempted(attempt))
+                .onFailure().recoverWithUni(e -> {
+                    Log.warnf("Cannot record an attempt of %s (request id %s): %s", operation.configName(),
+                            attempt.requestId(), e.getMessage());
+                    return Uni.createFrom().voidItem();
                 });
     }
 

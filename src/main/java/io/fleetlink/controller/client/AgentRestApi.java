@@ -39,30 +39,30 @@ interface AgentRestApi {
     @POST
     @Path("/process/stop")
     Uni<Response> stopProcess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(RequestIds.HEADER) String requestId, StopProcessRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, @HeaderParam(EpochHeaders.HEADER) String epoch, StopProcessRequest request);
 
     @POST
     @Path("/ssh/reset")
     Uni<Response> resetSsh(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(RequestIds.HEADER) String requestId, ResetSshRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, @HeaderParam(EpochHeaders.HEADER) String epoch, ResetSshRequest request);
 
     @POST
     @Path("/machine/cleanup")
     Uni<Response> cleanupMachine(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(RequestIds.HEADER) String requestId, CleanupMachineRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, @HeaderParam(EpochHeaders.HEADER) String epoch, CleanupMachineRequest request);
 
     @POST
     @Path("/dataset/mount")
     Uni<Response> mountDataset(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(RequestIds.HEADER) String requestId, MountDatasetRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, @HeaderParam(EpochHeaders.HEADER) String epoch, MountDatasetRequest request);
 
     @POST
     @Path("/dataset/unmount")
     Uni<Response> unmountDataset(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(RequestIds.HEADER) String requestId, UnmountDatasetRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, @HeaderParam(EpochHeaders.HEADER) String epoch, UnmountDatasetRequest request);
 
     @POST
     @Path("/command/exec")
     Uni<Response> executeCommand(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-            @HeaderParam(RequestIds.HEADER) String requestId, ExecuteCommandRequest request);
+            @HeaderParam(RequestIds.HEADER) String requestId, @HeaderParam(EpochHeaders.HEADER) String epoch, ExecuteCommandRequest request);
 }

@@ -20,7 +20,11 @@ import io.fleetlink.protocol.ExecuteCommandRequest;
 final class CallPolicy {
 
     private final Map<AgentRpc, Duration> timeouts = new EnumMap<>(AgentRpc.class);
+    private final Map<AgentRpc, Duration> configured = new EnumMap<>(AgentRpc.class);
     private final Duration execMargin;
+    private final Duration margin;
+    private final Duration agentOperationTimeout;
+    private final Duration stopGrace;
     private final int maxAttempts;
     private final Backoff backoff;
 
@@ -39,21 +43,40 @@ final class CallPolicy {
                 throw new IllegalStateException("fleetlink.controller.timeouts." + name + " must be a positive duration such as 30s");
             }
             timeouts.put(operation, timeout);
+            configured.put(operation, timeout);
         });
         this.execMargin = config.execTimeoutMargin();
+        this.margin = config.deadlineMargin();
+        this.agentOperationTimeout = config.agentOperationTimeout();
+        this.stopGrace = config.stopGrace();
         this.maxAttempts = config.retry().maxAttempts();
         this.backoff = new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff());
     }
 
     /** The deadline of one attempt; an exec waits for the command's own timeout plus a margin. */
     Duration timeout(AgentRpc operation, Integer execTimeoutSeconds) {
-        Duration configured = timeouts.get(operation);
-        if (operation == AgentRpc.COMMAND_EXEC) {
-            Duration command = Duration.ofSeconds(execTimeoutSeconds != null ? execTimeoutSeconds
-                    : ExecuteCommandRequest.DEFAULT_TIMEOUT_SECONDS).plus(execMargin);
-            return command.compareTo(configured) > 0 ? command : configured;
-        }
-        return configured;
+        return timeout(operation, execTimeoutSeconds == null ? null : Duration.ofSeconds(execTimeoutSeconds));
+    }
+
+    /**
+     * The deadline of one attempt, derived from what the operation may take at the agent so that both
+     * sides agree: a cleanup gets {@code agent-operation-timeout} plus {@code deadline-margin} (unless
+     * {@code timeouts.machine-cleanup} sets it); a stop its grace ({@code agentBudget}, else
+     * {@code stop-grace}) plus the margin; an exec its command's timeout plus {@code exec-timeout-margin};
+     * every other call {@code agent.timeout} or its {@code timeouts.<operation>}. Never below {@code agent.timeout}.
+     *
+     * @param agentBudget what this call may take at the agent (exec's timeout, a stop's grace), or null
+     */
+    Duration timeout(AgentRpc operation, Duration agentBudget) {
+        Duration base = timeouts.get(operation);
+        Duration derived = switch (operation) {
+            case COMMAND_EXEC -> (agentBudget != null ? agentBudget
+                    : Duration.ofSeconds(ExecuteCommandRequest.DEFAULT_TIMEOUT_SECONDS)).plus(execMargin);
+            case MACHINE_CLEANUP -> configured.containsKey(operation) ? base : agentOperationTimeout.plus(margin);
+            case PROCESS_STOP -> (agentBudget != null ? agentBudget : stopGrace).plus(margin);
+            default -> base;
+        };
+        return derived.compareTo(base) > 0 ? derived : base;
     }
 
     int maxAttempts() {

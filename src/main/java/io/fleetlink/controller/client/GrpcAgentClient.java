@@ -42,6 +42,7 @@ final class GrpcAgentClient implements AgentClient {
 
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of(RequestIds.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> EPOCH = Metadata.Key.of(EpochHeaders.METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
 
     private final HostAddress host;
     private final String authorization;
@@ -128,6 +129,7 @@ final class GrpcAgentClient implements AgentClient {
         Metadata headers = new Metadata();
         headers.put(AUTHORIZATION, authorization);
         options.requestId().ifPresent(id -> headers.put(REQUEST_ID, id));
+        options.epoch().ifPresent(epoch -> headers.put(EPOCH, Long.toString(epoch)));
         return stub
                 .withDeadlineAfter(options.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
@@ -144,7 +146,15 @@ final class GrpcAgentClient implements AgentClient {
                     ? TransportFailures.classify(host.hostId(), operation, status.getCause(), tls)
                     : new AgentUnreachableException(host.hostId(), operation, AgentUnreachableException.Reason.OTHER, "unavailable: " + description
                             + (!tls && description.contains("closed") ? "; if the agent serves TLS, set agent.tls-enabled=true" : ""), failure);
+            // The client's deadline or the agent's own 504: either way the work may still run there, and a
+            // retry with the same request id gets the first run's result. Same type as HTTP's 504.
             case DEADLINE_EXCEEDED -> new AgentTimeoutException(host.hostId(), operation, "deadline exceeded: " + description, failure);
+            case FAILED_PRECONDITION, ALREADY_EXISTS -> {
+                AgentFencedException fenced = AgentFencedException.parse(host.hostId(), operation,
+                        StatusCodes.toHttp(status.getCode()) == 409 ? 409 : 412, description);
+                yield fenced != null ? fenced
+                        : new AgentRejectedException(host.hostId(), operation, StatusCodes.toHttp(status.getCode()), description);
+            }
             case UNAUTHENTICATED -> new AgentUnauthorizedException(host.hostId(), operation, description);
             case UNKNOWN, INTERNAL -> status.getCause() != null
                     ? TransportFailures.classify(host.hostId(), operation, status.getCause(), tls)

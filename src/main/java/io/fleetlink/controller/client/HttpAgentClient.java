@@ -79,37 +79,37 @@ final class HttpAgentClient implements AgentClient {
     @Override
     public Uni<StopProcessResponse> stopProcess(StopProcessRequest request, CallOptions options) {
         return exchange(AgentRpc.PROCESS_STOP, options, StopProcessResponse.class,
-                id -> api.stopProcess(authorization, id, request));
+                id -> api.stopProcess(authorization, id, epoch(options), request));
     }
 
     @Override
     public Uni<ResetSshResponse> resetSsh(ResetSshRequest request, CallOptions options) {
         return exchange(AgentRpc.SSH_RESET, options, ResetSshResponse.class,
-                id -> api.resetSsh(authorization, id, request));
+                id -> api.resetSsh(authorization, id, epoch(options), request));
     }
 
     @Override
     public Uni<CleanupMachineResponse> cleanupMachine(CleanupMachineRequest request, CallOptions options) {
         return exchange(AgentRpc.MACHINE_CLEANUP, options, CleanupMachineResponse.class,
-                id -> api.cleanupMachine(authorization, id, request));
+                id -> api.cleanupMachine(authorization, id, epoch(options), request));
     }
 
     @Override
     public Uni<MountDatasetResponse> mountDataset(MountDatasetRequest request, CallOptions options) {
         return exchange(AgentRpc.DATASET_MOUNT, options, MountDatasetResponse.class,
-                id -> api.mountDataset(authorization, id, request));
+                id -> api.mountDataset(authorization, id, epoch(options), request));
     }
 
     @Override
     public Uni<UnmountDatasetResponse> unmountDataset(UnmountDatasetRequest request, CallOptions options) {
         return exchange(AgentRpc.DATASET_UNMOUNT, options, UnmountDatasetResponse.class,
-                id -> api.unmountDataset(authorization, id, request));
+                id -> api.unmountDataset(authorization, id, epoch(options), request));
     }
 
     @Override
     public Uni<ExecuteCommandResponse> executeCommand(ExecuteCommandRequest request, CallOptions options) {
         return exchange(AgentRpc.COMMAND_EXEC, options, ExecuteCommandResponse.class,
-                id -> api.executeCommand(authorization, id, request));
+                id -> api.executeCommand(authorization, id, epoch(options), request));
     }
 
     @Override
@@ -121,6 +121,10 @@ final class HttpAgentClient implements AgentClient {
                 // Closing a client that failed to open has nothing left to release.
             }
         }
+    }
+
+    private static String epoch(CallOptions options) {
+        return options.epoch().isPresent() ? Long.toString(options.epoch().getAsLong()) : null;
     }
 
     private <T> Uni<T> exchange(AgentRpc operation, CallOptions options, Class<T> type,
@@ -145,6 +149,16 @@ final class HttpAgentClient implements AgentClient {
         }
         if (code == 401 || status == 401) {
             throw new AgentUnauthorizedException(host.hostId(), operation, message);
+        }
+        AgentFencedException fenced = AgentFencedException.parse(host.hostId(), operation, code, message);
+        if (fenced != null) {
+            throw fenced;
+        }
+        if (code == 504 || status == 504) {
+            // The agent's own deadline: the work may still be running there. Same type as gRPC's
+            // DEADLINE_EXCEEDED; a retry with the same request id gets the first run's result.
+            throw new AgentTimeoutException(host.hostId(), operation, "the agent answered 504: " + message
+                    + " (still running there; a retry with the same request id gets its result)", null);
         }
         if (type == CleanupMachineResponse.class && data != null && data.isObject()) {
             // A cleanup with failed steps is a result the caller must see step by step.

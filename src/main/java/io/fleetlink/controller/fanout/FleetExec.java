@@ -9,8 +9,10 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -19,6 +21,7 @@ import io.fleetlink.config.FanOutConfig;
 import io.fleetlink.controller.api.ControllerException;
 import io.fleetlink.controller.api.RequestChecks;
 import io.fleetlink.controller.client.AgentCalls;
+import io.fleetlink.controller.client.CallContext;
 import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.store.Store;
@@ -55,7 +58,11 @@ public class FleetExec {
     }
 
     /** A checked request and the hosts it targets, in host id order; nothing has run yet. */
-    public record Plan(FleetExecRequest request, List<String> hostIds, String requestId) {
+    public record Plan(FleetExecRequest request, List<Target> targets, String requestId) {
+    }
+
+    /** A host to call, with the fencing epoch its call carries (the host's as the plan read it). */
+    public record Target(String hostId, long epoch) {
     }
 
     /**
@@ -76,7 +83,9 @@ public class FleetExec {
                     : RequestChecks.id(RequestIds.HEADER, requestId, RequestIds.PATTERN, RequestIds.RULE);
             deadline(request); // a deadline beyond the limit is refused before anything runs
             return hosts.list(store.pool()).map(registered -> {
-                List<String> targets = named ? named(request.hostIds(), registered) : selected(selector, request.selector(), registered);
+                List<String> chosen = named ? named(request.hostIds(), registered) : selected(selector, request.selector(), registered);
+                Map<String, Long> epochs = registered.stream().collect(Collectors.toMap(Host::hostId, Host::epoch));
+                List<Target> targets = chosen.stream().map(id -> new Target(id, epochs.get(id))).toList();
                 return new Plan(request, targets, checkedId);
             });
         });
@@ -89,9 +98,9 @@ public class FleetExec {
         long deadlineAt = System.nanoTime() + deadline.toNanos();
         int concurrency = Math.min(plan.request().concurrency() != null ? plan.request().concurrency() : limits.concurrency(),
                 limits.maxConcurrency());
-        return Multi.createFrom().iterable(plan.hostIds())
-                .onItem().transformToUni(hostId -> one(hostId, command, hostRequestId(plan.requestId(), hostId),
-                        deadlineAt, deadline))
+        return Multi.createFrom().iterable(plan.targets())
+                .onItem().transformToUni(target -> one(target.hostId(), command,
+                        CallContext.of(hostRequestId(plan.requestId(), target.hostId()), target.epoch()), deadlineAt, deadline))
                 .merge(concurrency);
     }
 
@@ -106,7 +115,7 @@ public class FleetExec {
                 });
     }
 
-    private Uni<HostExecResult> one(String hostId, ExecuteCommandRequest command, String requestId, long deadlineAt,
+    private Uni<HostExecResult> one(String hostId, ExecuteCommandRequest command, CallContext context, long deadlineAt,
             Duration deadline) {
         return Uni.createFrom().deferred(() -> {
             long started = System.nanoTime();
@@ -116,7 +125,7 @@ public class FleetExec {
                         "not started: the call's deadline (" + deadline.toSeconds() + "s) passed while earlier hosts ran; "
                                 + "raise concurrency or deadline_seconds", 0));
             }
-            return agents.executeCommand(hostId, command, requestId)
+            return agents.executeCommand(hostId, command, context)
                     .ifNoItem().after(Duration.ofNanos(left)).failWith(TimeoutException::new)
                     .map(response -> HostExecResult.of(hostId, response, elapsedMs(started)))
                     .onFailure().recoverWithItem(failure -> HostExecResult.error(hostId, describe(failure, deadline),

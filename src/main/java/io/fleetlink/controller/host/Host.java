@@ -3,7 +3,11 @@ package io.fleetlink.controller.host;
 import java.time.Instant;
 import java.util.Map;
 
-/** A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port. */
+/**
+ * A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port.
+ * {@code epoch} is its fencing epoch: raised with every ownership change and carried by every mutating
+ * agent call; {@code agent_epoch} is the highest epoch its agent has reported.
+ */
 public record Host(
         String hostId,
         String address,
@@ -15,5 +19,15 @@ public record Host(
         Instant lastSeen,
         String allocationId,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        long epoch,
+        long agentEpoch) {
+
+    /** A host as registered, before any ownership change. */
+    public Host(String hostId, String address, Integer httpPort, Integer grpcPort, Map<String, String> labels,
+            HostState state, Reachability reachability, Instant lastSeen, String allocationId, Instant createdAt,
+            Instant updatedAt) {
+        this(hostId, address, httpPort, grpcPort, labels, state, reachability, lastSeen, allocationId, createdAt,
+                updatedAt, 0, 0);
+    }
 }

@@ -28,7 +28,13 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 public class HostRepository {
 
     private static final String COLUMNS = "host_id, address, http_port, grpc_port, labels, state, reachability, "
-            + "failed_pings, last_seen, allocation_id, created_at, updated_at";
+            + "failed_pings, last_seen, allocation_id, created_at, updated_at, epoch, agent_epoch";
+
+    /**
+     * The epoch an ownership change sets: above every epoch the store gave out and every epoch the agent
+     * reported, so the controller never fences itself out (a restored store, a host deleted and re-added).
+     */
+    private static final String NEXT_EPOCH = "epoch = GREATEST(epoch, agent_epoch) + 1";
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
     };
 
@@ -40,7 +46,7 @@ public class HostRepository {
 
     public Uni<Void> insert(SqlClient client, Host host) {
         return Sql.update(client, "INSERT INTO hosts (" + COLUMNS + ") VALUES (#{id}, #{address}, #{http}, #{grpc}, "
-                + "#{labels}, #{state}, #{reachability}, 0, NULL, NULL, #{now}, #{now})",
+                + "#{labels}, #{state}, #{reachability}, 0, NULL, NULL, #{now}, #{now}, 0, 0)",
                 params("id", host.hostId(), "address", host.address(), "http", host.httpPort(), "grpc", host.grpcPort(),
                         "labels", write(host.labels()), "state", host.state().name(),
                         "reachability", host.reachability().name(), "now", ts(host.createdAt())))
@@ -69,25 +75,56 @@ public class HostRepository {
                 .map(count -> count == 1);
     }
 
-    /** AVAILABLE and not OFFLINE → ALLOCATED to {@code allocationId}; the item says whether it happened. */
-    public Uni<Boolean> allocate(SqlClient tx, String hostId, String allocationId, Instant now) {
-        return Sql.update(tx, "UPDATE hosts SET state = 'ALLOCATED', allocation_id = #{allocation}, updated_at = #{now} "
-                + "WHERE host_id = #{id} AND state = 'AVAILABLE' AND reachability <> 'OFFLINE'",
+    /**
+     * AVAILABLE and not OFFLINE → ALLOCATED to {@code allocationId}, with a new epoch; the item is that
+     * epoch, or null when the host was not allocatable.
+     */
+    public Uni<Long> allocate(SqlClient tx, String hostId, String allocationId, Instant now) {
+        return Sql.update(tx, "UPDATE hosts SET state = 'ALLOCATED', allocation_id = #{allocation}, updated_at = #{now}, "
+                + NEXT_EPOCH + " WHERE host_id = #{id} AND state = 'AVAILABLE' AND reachability <> 'OFFLINE'",
                 params("id", hostId, "allocation", allocationId, "now", ts(now)))
-                .map(count -> count == 1);
+                .chain(count -> count == 1 ? epoch(tx, hostId) : Uni.createFrom().nullItem());
     }
 
     /**
-     * Moves a host from one of {@code from} to {@code to}, setting its allocation; the item says
-     * whether the host was in one of those states.
+     * Moves a host from one of {@code from} to {@code to}, setting its allocation and giving it a new
+     * epoch (every state change is an ownership change); the item says whether the host was in one of
+     * those states. Read the new epoch with {@link #epoch} in the same transaction.
      */
     public Uni<Boolean> transition(SqlClient tx, String hostId, List<HostState> from, HostState to, String allocationId,
             Instant now) {
         String states = String.join(", ", from.stream().map(s -> "'" + s.name() + "'").toList());
-        return Sql.update(tx, "UPDATE hosts SET state = #{to}, allocation_id = #{allocation}, updated_at = #{now} "
-                + "WHERE host_id = #{id} AND state IN (" + states + ")",
+        return Sql.update(tx, "UPDATE hosts SET state = #{to}, allocation_id = #{allocation}, updated_at = #{now}, "
+                + NEXT_EPOCH + " WHERE host_id = #{id} AND state IN (" + states + ")",
                 params("id", hostId, "to", to.name(), "allocation", allocationId, "now", ts(now)))
                 .map(count -> count == 1);
+    }
+
+    /** The host's current epoch, or null when there is no such host. */
+    public Uni<Long> epoch(SqlClient client, String hostId) {
+        return Sql.query(client, "SELECT epoch FROM hosts WHERE host_id = #{id}", params("id", hostId))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong("epoch") : null);
+    }
+
+    /**
+     * Remembers that the agent has accepted {@code agentEpoch} (a ping, a stale-epoch refusal), so the
+     * next ownership change goes above it; never lowers what is known.
+     */
+    public Uni<Void> recordAgentEpoch(SqlClient client, String hostId, long agentEpoch) {
+        return Sql.update(client, "UPDATE hosts SET agent_epoch = #{epoch} WHERE host_id = #{id} AND agent_epoch < #{epoch}",
+                params("id", hostId, "epoch", agentEpoch))
+                .replaceWithVoid();
+    }
+
+    /**
+     * When the agent refused {@code ownEpoch} as stale while it is still the host's current epoch (the
+     * store was behind the agent), moves the host to a new epoch above the agent's, keeping its state
+     * and owner; the item is that epoch, or null when the host has moved on (the caller is not the owner).
+     */
+    public Uni<Long> raiseOwnEpoch(SqlClient tx, String hostId, long ownEpoch) {
+        return Sql.update(tx, "UPDATE hosts SET " + NEXT_EPOCH + " WHERE host_id = #{id} AND epoch = #{own}",
+                params("id", hostId, "own", ownEpoch))
+                .chain(count -> count == 1 ? epoch(tx, hostId) : Uni.createFrom().nullItem());
     }
 
     /**
@@ -130,7 +167,9 @@ public class HostRepository {
                 Sql.instant(row, "last_seen"),
                 row.getString("allocation_id"),
                 Sql.instant(row, "created_at"),
-                Sql.instant(row, "updated_at"));
+                Sql.instant(row, "updated_at"),
+                row.getLong("epoch"),
+                row.getLong("agent_epoch"));
     }
 
     private String write(Map<String, String> labels) {

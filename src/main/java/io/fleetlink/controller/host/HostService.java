@@ -12,6 +12,7 @@ import io.fleetlink.controller.api.ControllerIds;
 import io.fleetlink.controller.api.RequestChecks;
 import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.client.AgentHealth;
+import io.fleetlink.controller.client.CallContext;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationPayload;
 import io.fleetlink.controller.operation.OperationRepository;
@@ -37,6 +38,9 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class HostService {
+
+    /** How long registration waits for the agent's epoch before answering without it. */
+    private static final java.time.Duration REGISTER_PING = java.time.Duration.ofSeconds(2);
 
     private final Store store;
     private final HostRepository hosts;
@@ -68,7 +72,13 @@ public class HostService {
                     .onFailure(Sql::isUniqueViolation).transform(e -> ControllerException.conflict(
                             "host_id: host '" + request.hostId() + "' is already registered; deregister it first to change it"))
                     .invoke(() -> agents.forget(host.hostId()))
-                    .replaceWith(host);
+                    // A host registered again may have an agent that accepted higher epochs than this new row
+                    // starts at: ask it now, so the first allocation goes above them (a stale-epoch refusal
+                    // would also raise it, one call later).
+                    .call(() -> agents.checkAgentHealth(host.hostId())
+                            .ifNoItem().after(REGISTER_PING).recoverWithItem((AgentHealth) null))
+                    .chain(() -> hosts.find(store.pool(), host.hostId()))
+                    .map(stored -> stored != null ? stored : host);
         });
     }
 
@@ -116,7 +126,8 @@ public class HostService {
         return Uni.createFrom().deferred(() -> {
             validHostId(hostId);
             checks.valid(request);
-            return agents.executeCommand(hostId, request, validRequestId(requestId));
+            return currentEpoch(hostId)
+                    .chain(epoch -> agents.executeCommand(hostId, request, CallContext.of(validRequestId(requestId), epoch)));
         });
     }
 
@@ -124,7 +135,8 @@ public class HostService {
         return Uni.createFrom().deferred(() -> {
             validHostId(hostId);
             checks.valid(request);
-            return agents.mountDataset(hostId, request, validRequestId(requestId));
+            return currentEpoch(hostId)
+                    .chain(epoch -> agents.mountDataset(hostId, request, CallContext.of(validRequestId(requestId), epoch)));
         });
     }
 
@@ -135,7 +147,9 @@ public class HostService {
             if (datasetId.equals(".") || datasetId.equals("..")) {
                 throw ControllerException.invalid("dataset_id", Names.DATASET_ID_RULE);
             }
-            return agents.unmountDataset(hostId, new UnmountDatasetRequest(datasetId), validRequestId(requestId));
+            return currentEpoch(hostId)
+                    .chain(epoch -> agents.unmountDataset(hostId, new UnmountDatasetRequest(datasetId),
+                            CallContext.of(validRequestId(requestId), epoch)));
         });
     }
 
@@ -155,18 +169,31 @@ public class HostService {
                                 if (host == null) {
                                     return Uni.createFrom().failure(notFound(hostId));
                                 }
-                                Operation op = Operation.pending(OperationType.HOST_CLEANUP, hostId, hostId,
-                                        OperationPayload.cleanup(host.allocationId(), request.user(), types));
+                                Instant now = Sql.now();
                                 return hosts.transition(tx, hostId, List.of(HostState.AVAILABLE, HostState.QUARANTINED),
-                                                HostState.RELEASING, host.allocationId(), op.createdAt())
+                                                HostState.RELEASING, host.allocationId(), now)
                                         .chain(moved -> moved
-                                                ? operations.insert(tx, op).replaceWith(op)
+                                                ? hosts.epoch(tx, hostId)
                                                 : Uni.createFrom().failure(ControllerException.conflict("host '" + hostId
                                                         + "' is " + host.state() + "; a manual cleanup needs it AVAILABLE "
-                                                        + "or QUARANTINED")));
+                                                        + "or QUARANTINED")))
+                                        // The cleanup acts under the host's new epoch: anything older is fenced.
+                                        .chain(epoch -> {
+                                            Operation op = Operation.pending(OperationType.HOST_CLEANUP, hostId, hostId,
+                                                    OperationPayload.cleanup(host.allocationId(), request.user(), types, epoch));
+                                            return operations.insert(tx, op).replaceWith(op);
+                                        });
                             }));
                 })
                 .call(op -> runner.claimAndLaunch(op.operationId()));
+    }
+
+    /**
+     * The host's current epoch, which an operator's call through the controller acts under; null for a
+     * host known only from configuration (its calls go unfenced).
+     */
+    private Uni<Long> currentEpoch(String hostId) {
+        return hosts.epoch(store.pool(), hostId);
     }
 
     static String validHostId(String hostId) {

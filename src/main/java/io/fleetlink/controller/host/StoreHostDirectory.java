@@ -46,4 +46,14 @@ public class StoreHostDirectory implements HostDirectory {
                             configured.httpPort().orElse(link.httpPort()), configured.grpcPort().orElse(link.grpcPort()));
                 });
     }
+
+    @Override
+    public Uni<Void> agentEpochSeen(String hostId, long agentEpoch) {
+        return Uni.createFrom().deferred(() -> hosts.recordAgentEpoch(store.pool(), hostId, agentEpoch));
+    }
+
+    @Override
+    public Uni<Long> raiseOwnEpoch(String hostId, long ownEpoch) {
+        return store.inTransaction(tx -> hosts.raiseOwnEpoch(tx, hostId, ownEpoch));
+    }
 }

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * What an operation needs to run again after a restart, stored with it as JSON: the allocation or
- * task it serves and the request it sends.
+ * task it serves, the request it sends, and the host's fencing epoch of the ownership it acts for
+ * (null for an operation stored before epochs existed: its calls go unfenced).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record OperationPayload(
@@ -14,17 +15,23 @@ public record OperationPayload(
         String taskId,
         String user,
         List<String> sshPublicKeys,
-        List<String> cleanupTypes) {
+        List<String> cleanupTypes,
+        Long epoch) {
 
-    public static OperationPayload provision(String allocationId, String user, List<String> keys) {
-        return new OperationPayload(allocationId, null, user, List.copyOf(keys), null);
+    public static OperationPayload provision(String allocationId, String user, List<String> keys, long epoch) {
+        return new OperationPayload(allocationId, null, user, List.copyOf(keys), null, epoch);
     }
 
-    public static OperationPayload cleanup(String allocationId, String user, List<String> types) {
-        return new OperationPayload(allocationId, null, user, null, List.copyOf(types));
+    public static OperationPayload cleanup(String allocationId, String user, List<String> types, long epoch) {
+        return new OperationPayload(allocationId, null, user, null, List.copyOf(types), epoch);
     }
 
-    public static OperationPayload taskStop(String taskId) {
-        return new OperationPayload(null, taskId, null, null, null);
+    public static OperationPayload taskStop(String taskId, Long epoch) {
+        return new OperationPayload(null, taskId, null, null, null, epoch);
+    }
+
+    /** This payload under another epoch (the store was behind the agent and the owner moved above it). */
+    public OperationPayload withEpoch(long newEpoch) {
+        return new OperationPayload(allocationId, taskId, user, sshPublicKeys, cleanupTypes, newEpoch);
     }
 }

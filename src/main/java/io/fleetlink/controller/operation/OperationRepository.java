@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.fleetlink.controller.client.CallAttempt;
 import io.fleetlink.controller.store.Sql;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -26,6 +27,10 @@ public class OperationRepository {
 
     private static final String COLUMNS = "operation_id, op_type, target, host_id, payload, status, attempts, last_error, "
             + "claimed_by, lease_until, next_attempt_at, created_at, updated_at, finished_at";
+
+    /** What is read: the stored columns and how many agent call attempts the operation made. */
+    private static final String READ_COLUMNS = COLUMNS + ", (SELECT COUNT(*) FROM operation_attempts a "
+            + "WHERE a.operation_id = operations.operation_id) AS call_attempts";
 
     /** PENDING and due, or RUNNING under a lease that expired: work nobody is doing. */
     private static final String DUE = "((status = 'PENDING' AND next_attempt_at <= #{now}) "
@@ -46,14 +51,14 @@ public class OperationRepository {
     }
 
     public Uni<Operation> find(SqlClient client, String operationId) {
-        return Sql.query(client, "SELECT " + COLUMNS + " FROM operations WHERE operation_id = #{id}", params("id", operationId))
+        return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM operations WHERE operation_id = #{id}", params("id", operationId))
                 .map(rows -> rows.iterator().hasNext() ? read(rows.iterator().next()) : null);
     }
 
     /** The newest operations, optionally only those for {@code target} (an allocation, task or host id). */
     public Uni<List<Operation>> list(SqlClient client, String target, int limit) {
         String where = target == null ? "" : " WHERE target = #{target} OR host_id = #{target}";
-        return Sql.query(client, "SELECT " + COLUMNS + " FROM operations" + where
+        return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM operations" + where
                 + " ORDER BY created_at DESC LIMIT " + limit, params("target", target))
                 .map(this::readAll);
     }
@@ -124,6 +129,37 @@ public class OperationRepository {
                 .map(count -> count == 1);
     }
 
+    /** Appends one agent call attempt to the operation's attempt log (numbered 1, 2, ... in order). */
+    public Uni<Void> recordAttempt(SqlClient client, String operationId, CallAttempt attempt) {
+        return Sql.update(client, "INSERT INTO operation_attempts (operation_id, attempt, operation, request_id, epoch, "
+                + "started_at, finished_at, outcome, error) SELECT #{id}, COALESCE(MAX(attempt), 0) + 1, #{op}, #{request}, "
+                + "#{epoch}, #{started}, #{finished}, #{outcome}, #{error} FROM operation_attempts WHERE operation_id = #{id}",
+                params("id", operationId, "op", attempt.operation().configName(), "request", attempt.requestId(),
+                        "epoch", attempt.epoch(), "started", ts(attempt.startedAt()), "finished", ts(attempt.finishedAt()),
+                        "outcome", attempt.outcome(), "error", attempt.error()))
+                .replaceWithVoid();
+    }
+
+    /** The operation's agent call attempts, oldest first. */
+    public Uni<List<OperationAttempt>> attempts(SqlClient client, String operationId) {
+        return Sql.query(client, "SELECT attempt, operation, request_id, epoch, started_at, finished_at, outcome, error "
+                + "FROM operation_attempts WHERE operation_id = #{id} ORDER BY attempt", params("id", operationId))
+                .map(rows -> {
+                    List<OperationAttempt> out = new ArrayList<>();
+                    rows.forEach(row -> out.add(new OperationAttempt(row.getInteger("attempt"), row.getString("operation"),
+                            row.getString("request_id"), row.getLong("epoch"), Sql.instant(row, "started_at"),
+                            Sql.instant(row, "finished_at"), row.getString("outcome"), row.getString("error"))));
+                    return out;
+                });
+    }
+
+    /** Stores a new payload (the same request under a raised epoch), so a resumed run uses it. */
+    public Uni<Void> updatePayload(SqlClient client, String operationId, OperationPayload payload) {
+        return Sql.update(client, "UPDATE operations SET payload = #{payload} WHERE operation_id = #{id}",
+                params("id", operationId, "payload", write(payload)))
+                .replaceWithVoid();
+    }
+
     private static Uni<Void> owned(Uni<Integer> update, String operationId) {
         return update.chain(count -> count == 1
                 ? Uni.createFrom().voidItem()
@@ -143,12 +179,14 @@ public class OperationRepository {
                 row.getString("target"),
                 row.getString("host_id"),
                 OperationStatus.valueOf(row.getString("status")),
-                row.getInteger("attempts"),
+                row.getLong("call_attempts").intValue(),
                 row.getString("last_error"),
                 Sql.instant(row, "created_at"),
                 Sql.instant(row, "updated_at"),
                 Sql.instant(row, "finished_at"),
-                readPayload(row.getString("payload")));
+                readPayload(row.getString("payload")),
+                row.getInteger("attempts"),
+                null);
     }
 
     private String write(OperationPayload payload) {

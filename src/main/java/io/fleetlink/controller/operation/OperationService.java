@@ -25,13 +25,15 @@ public class OperationService {
         this.operations = operations;
     }
 
+    /** The operation with every agent call attempt it made. */
     public Uni<Operation> get(String operationId) {
         return Uni.createFrom().deferred(() -> operations.find(store.pool(), validId(operationId)))
-                .map(op -> {
+                .chain(op -> {
                     if (op == null) {
-                        throw notFound(operationId);
+                        return Uni.createFrom().failure(notFound(operationId));
                     }
-                    return op;
+                    return operations.attempts(store.pool(), operationId)
+                            .map(op::withAttemptLog);
                 });
     }
 

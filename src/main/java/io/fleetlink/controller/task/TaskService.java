@@ -105,12 +105,15 @@ public class TaskService {
             if (op != null && op.status() == OperationStatus.PENDING) {
                 return Uni.createFrom().item(op);
             }
-            Operation fresh = Operation.pending(OperationType.TASK_STOP, task.taskId(), task.hostId(),
-                    OperationPayload.taskStop(task.taskId()));
-            TaskStatus next = task.status() == TaskStatus.STOP_FAILED ? TaskStatus.STOP_FAILED : TaskStatus.STOPPING;
-            return operations.insert(tx, fresh)
-                    .chain(() -> tasks.update(tx, task.taskId(), next, task.error(), fresh.operationId(), fresh.createdAt()))
-                    .replaceWith(fresh);
+            // A stop acts for whoever holds the host now: it carries the host's current epoch.
+            return hosts.epoch(tx, task.hostId()).chain(epoch -> {
+                Operation fresh = Operation.pending(OperationType.TASK_STOP, task.taskId(), task.hostId(),
+                        OperationPayload.taskStop(task.taskId(), epoch));
+                TaskStatus next = task.status() == TaskStatus.STOP_FAILED ? TaskStatus.STOP_FAILED : TaskStatus.STOPPING;
+                return operations.insert(tx, fresh)
+                        .chain(() -> tasks.update(tx, task.taskId(), next, task.error(), fresh.operationId(), fresh.createdAt()))
+                        .replaceWith(fresh);
+            });
         });
     }
 

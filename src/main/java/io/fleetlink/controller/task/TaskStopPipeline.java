@@ -12,6 +12,7 @@ import io.fleetlink.controller.callback.OutboxRepository;
 import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.client.Backoff;
 import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.operation.OperationCalls;
 import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationStatus;
 import io.fleetlink.controller.operation.OperationType;
@@ -34,16 +35,18 @@ public class TaskStopPipeline implements Pipeline {
 
     private final Store store;
     private final AgentCalls agents;
+    private final OperationCalls calls;
     private final OperationRepository operations;
     private final TaskRepository tasks;
     private final OutboxRepository outbox;
     private final ReplicaIdentity replica;
     private final Backoff backoff;
 
-    public TaskStopPipeline(Store store, AgentCalls agents, OperationRepository operations, TaskRepository tasks,
-            OutboxRepository outbox, ReplicaIdentity replica, ControllerConfig config) {
+    public TaskStopPipeline(Store store, AgentCalls agents, OperationCalls calls, OperationRepository operations,
+            TaskRepository tasks, OutboxRepository outbox, ReplicaIdentity replica, ControllerConfig config) {
         this.store = store;
         this.agents = agents;
+        this.calls = calls;
         this.operations = operations;
         this.tasks = tasks;
         this.outbox = outbox;
@@ -59,7 +62,7 @@ public class TaskStopPipeline implements Pipeline {
     @Override
     public Uni<PipelineOutcome> run(Operation op) {
         String taskId = op.payload().taskId();
-        return agents.stopProcess(op.hostId(), new StopProcessRequest(taskId, null, null), op.operationId())
+        return agents.stopProcess(op.hostId(), new StopProcessRequest(taskId, null, null), calls.recorded(op))
                 .map(result -> (Throwable) null)
                 .onFailure().recoverWithItem(failure -> failure)
                 .chain(failure -> failure == null ? stopped(op) : stopFailed(op, failure));
@@ -73,8 +76,8 @@ public class TaskStopPipeline implements Pipeline {
                         .chain(() -> tasks.update(tx, taskId, TaskStatus.STOPPED, null, op.operationId(), now))
                         .chain(() -> outbox.add(tx, CallbackEvent.task(CallbackEvent.TASK_STOPPED, taskId, op.hostId(),
                                 TaskStatus.STOPPED.name(), null, now))))
-                .invoke(() -> Log.infof("Task %s on host %s is STOPPED (operation %s, attempt %d)", taskId, op.hostId(),
-                        op.operationId(), op.attempts()))
+                .invoke(() -> Log.infof("Task %s on host %s is STOPPED (operation %s, run %d)", taskId, op.hostId(),
+                        op.operationId(), op.runs()))
                 .replaceWith(PipelineOutcome.succeeded());
     }
 
@@ -82,9 +85,9 @@ public class TaskStopPipeline implements Pipeline {
         Instant now = Sql.now();
         String taskId = op.payload().taskId();
         String error = "stop failed: " + cause.getMessage();
-        Duration delay = backoff.delay(op.attempts(), ThreadLocalRandom.current());
-        Log.errorf("Task stop failed: task %s, host %s, operation %s, attempt %d: %s; retried in %d s "
-                + "(cancel with POST /api/v1/operations/%s/cancel)", taskId, op.hostId(), op.operationId(), op.attempts(),
+        Duration delay = backoff.delay(op.runs(), ThreadLocalRandom.current());
+        Log.errorf("Task stop failed: task %s, host %s, operation %s, run %d: %s; retried in %d s "
+                + "(cancel with POST /api/v1/operations/%s/cancel)", taskId, op.hostId(), op.operationId(), op.runs(),
                 cause.getMessage(), delay.toSeconds(), op.operationId());
         return store.inTransaction(tx -> operations.retryLater(tx, op.operationId(), replica.id(), error, now, now.plus(delay))
                         .chain(() -> tasks.update(tx, taskId, TaskStatus.STOP_FAILED, error, op.operationId(), now))

@@ -108,7 +108,7 @@ abstract class StoreContract {
     @Test
     void aClaimIsExclusiveAndALapsedLeaseIsTakenOver() {
         Operation op = Operation.pending(OperationType.TASK_STOP, "lease-" + suffix(), "nowhere",
-                OperationPayload.taskStop("t"));
+                OperationPayload.taskStop("t", 1L));
         operations.insert(store.pool(), op).await().atMost(WAIT);
         postpone(op.operationId(), Instant.now().plusSeconds(3600)); // out of the resume job's way
         Instant now = Sql.now();
@@ -116,7 +116,8 @@ abstract class StoreContract {
         Operation mine = operations.claim(store.pool(), op.operationId(), "replica-a", now, now.plusSeconds(60), true)
                 .await().atMost(WAIT);
         assertThat(mine.status()).isEqualTo(OperationStatus.RUNNING);
-        assertThat(mine.attempts()).isEqualTo(1);
+        assertThat(mine.runs()).as("claims").isEqualTo(1);
+        assertThat(mine.attempts()).as("agent call attempts").isZero();
         assertThat(operations.claim(store.pool(), op.operationId(), "replica-b", now, now.plusSeconds(60), true)
                 .await().atMost(WAIT)).isNull();
         assertThatThrownBy(() -> operations.finish(store.pool(), op.operationId(), "replica-b", OperationStatus.SUCCEEDED,
@@ -126,7 +127,7 @@ abstract class StoreContract {
         Instant later = now.plusSeconds(61);
         Operation taken = operations.claim(store.pool(), op.operationId(), "replica-b", later, later.plusSeconds(60), false)
                 .await().atMost(WAIT);
-        assertThat(taken.attempts()).isEqualTo(2);
+        assertThat(taken.runs()).isEqualTo(2);
         assertThatThrownBy(() -> operations.finish(store.pool(), op.operationId(), "replica-a", OperationStatus.SUCCEEDED,
                 null, later).await().atMost(WAIT)).isInstanceOf(LeaseLostException.class);
         operations.finish(store.pool(), op.operationId(), "replica-b", OperationStatus.SUCCEEDED, null, later)
@@ -143,7 +144,7 @@ abstract class StoreContract {
         List<String> mine = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
             Operation op = Operation.pending(OperationType.TASK_STOP, "skip-" + suffix(), "nowhere",
-                    OperationPayload.taskStop("t"));
+                    OperationPayload.taskStop("t", 1L));
             operations.insert(store.pool(), op).await().atMost(WAIT);
             postpone(op.operationId(), future);
             mine.add(op.operationId());
@@ -266,7 +267,8 @@ abstract class StoreContract {
 
         Operation op = operations.find(store.pool(), opId).await().atMost(WAIT);
         assertThat(op.status()).isEqualTo(OperationStatus.SUCCEEDED);
-        assertThat(op.attempts()).isEqualTo(2);
+        assertThat(op.runs()).as("claims: the dead replica's and the resume").isEqualTo(2);
+        assertThat(op.attempts()).as("agent call attempts: only the resumed run called the agent").isEqualTo(1);
         assertThat(agent.requests("/api/v1/ssh/reset", opId)).isEqualTo(1);
         await().atMost(WAIT).untilAsserted(() -> assertThat(CallbackReceiver.eventsFor(allocationId))
                 .extracting(e -> e.get("type"))
