@@ -166,14 +166,16 @@ public class AgentCalls {
     }
 
     /**
-     * A stale-epoch refusal: the agent's epoch is recorded; if the refused epoch is still the host's own,
+     * A stale-epoch refusal: the agent's epoch is recorded; if the refused epoch is still the host's own
+     * (the store was behind the agent: a restored database, a host deregistered and registered again),
      * the host moves above the agent's and the call goes on under the new epoch (and a new request id,
-     * since the refused one ran nothing); otherwise the refusal is the call's failure.
+     * since the refused one ran nothing), whether it serves an operation or is a pass-through call;
+     * otherwise the refusal is the call's failure.
      */
     private <T> Uni<T> fenced(String hostId, AgentRpc operation, CallContext context, Duration agentBudget,
             BiFunction<AgentClient, CallOptions, Uni<T>> body, Instant giveUpAt, int round, AgentFencedException refusal) {
         Uni<Void> seen = hosts.agentEpochSeen(hostId, refusal.hostEpoch());
-        if (context.epoch() == null || context.log() == null) {
+        if (context.epoch() == null) {
             return seen.chain(() -> Uni.createFrom().failure(refusal));
         }
         return seen
@@ -189,8 +191,9 @@ public class AgentCalls {
                             + "the host's epoch is now %d and the call goes on under it", operation.configName(), hostId,
                             context.epoch(), refusal.hostEpoch(), raised);
                     CallContext next = context.under(context.requestId() + "-e" + raised, raised);
-                    return context.log().epochRaised(raised)
-                            .chain(() -> call(hostId, operation, next, agentBudget, body, giveUpAt, round + 1));
+                    // A pass-through call (exec, mounts, a task stop) has no operation log to note it in.
+                    Uni<Void> noted = context.log() != null ? context.log().epochRaised(raised) : Uni.createFrom().voidItem();
+                    return noted.chain(() -> call(hostId, operation, next, agentBudget, body, giveUpAt, round + 1));
                 });
     }
 
