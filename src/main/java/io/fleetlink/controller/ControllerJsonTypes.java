@@ -6,6 +6,7 @@ import io.fleetlink.controller.allocation.AllocationAccepted;
 import io.fleetlink.controller.callback.CallbackEvent;
 import io.fleetlink.controller.client.AgentHealth;
 import io.fleetlink.controller.host.CleanupHostRequest;
+import io.fleetlink.controller.host.DrainHostRequest;
 import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.RegisterHostRequest;
 import io.fleetlink.controller.operation.Operation;
@@ -21,7 +22,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = {
         OperationPayload.class, CallbackEvent.class,
-        RegisterHostRequest.class, CleanupHostRequest.class, Host.class,
+        RegisterHostRequest.class, CleanupHostRequest.class, Host.class, DrainHostRequest.class,
         AllocateRequest.class, Allocation.class, AllocationAccepted.class,
         RegisterTaskRequest.class, Task.class,
         Operation.class, AgentHealth.class })

@@ -17,7 +17,9 @@ public record CallbackEvent(
         String hostId,
         String status,
         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
-        Instant occurredAt) {
+        Instant occurredAt,
+        /** Why an operator drained or undrained the host ({@code host.*} events only). */
+        @JsonInclude(JsonInclude.Include.NON_NULL) String reason) {
 
     public static final String ALLOCATION_READY = "allocation.ready";
     public static final String ALLOCATION_FAILED = "allocation.failed";
@@ -25,10 +27,22 @@ public record CallbackEvent(
     public static final String ALLOCATION_CLEANUP_FAILED = "allocation.cleanup_failed";
     public static final String TASK_STOPPED = "task.stopped";
     public static final String TASK_STOP_FAILED = "task.stop_failed";
+    /** An operator drained the host: no new allocation; {@code status} is its state then (ALLOCATED: still running one). */
+    public static final String HOST_DRAINED = "host.drained";
+    public static final String HOST_UNDRAINED = "host.undrained";
+
+    public CallbackEvent(String eventId, String type, String allocationId, String taskId, String hostId, String status,
+            String error, Instant occurredAt) {
+        this(eventId, type, allocationId, taskId, hostId, status, error, occurredAt, null);
+    }
 
     public static CallbackEvent allocation(String type, String allocationId, String hostId, String status, String error,
             Instant at) {
         return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at);
+    }
+
+    public static CallbackEvent host(String type, String hostId, String status, String reason, Instant at) {
+        return new CallbackEvent(UUID.randomUUID().toString(), type, null, null, hostId, status, null, at, reason);
     }
 
     public static CallbackEvent task(String type, String taskId, String hostId, String status, String error, Instant at) {

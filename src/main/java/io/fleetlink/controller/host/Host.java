@@ -3,7 +3,12 @@ package io.fleetlink.controller.host;
 import java.time.Instant;
 import java.util.Map;
 
-/** A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port. */
+/**
+ * A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port.
+ * {@code drained} is kept beside {@code state}, not as a state of its own: a drained host still goes
+ * ALLOCATED → RELEASING → AVAILABLE (or QUARANTINED) while its allocation runs out, and only new
+ * allocations are refused.
+ */
 public record Host(
         String hostId,
         String address,
@@ -15,5 +20,16 @@ public record Host(
         Instant lastSeen,
         String allocationId,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        boolean drained,
+        String drainReason,
+        Instant drainedAt) {
+
+    /** A host that is not drained. */
+    public Host(String hostId, String address, Integer httpPort, Integer grpcPort, Map<String, String> labels,
+            HostState state, Reachability reachability, Instant lastSeen, String allocationId, Instant createdAt,
+            Instant updatedAt) {
+        this(hostId, address, httpPort, grpcPort, labels, state, reachability, lastSeen, allocationId, createdAt,
+                updatedAt, false, null, null);
+    }
 }
