@@ -53,6 +53,9 @@ public interface AgentConfig {
     /** Replay of mutating requests that carry an {@code X-Request-Id}. */
     Idempotency idempotency();
 
+    /** The gRPC server beyond the agent service. */
+    GrpcSettings grpc();
+
     /**
      * Longest time any one operation may take on the machine before the agent gives up and answers
      * 504; bounds work that has no timeout of its own (a hung mount, a stuck Docker engine).
@@ -278,5 +281,15 @@ public interface AgentConfig {
         @WithDefault("10000")
         @Min(1)
         int maxEntries();
+    }
+
+    interface GrpcSettings {
+        /**
+         * Serve gRPC server reflection ({@code grpc.reflection.v1} and {@code v1alpha}) so grpcurl and
+         * other tools list the services without the proto; every reflection call needs the agent's
+         * bearer token like any rpc. On in dev mode, off by default otherwise.
+         */
+        @WithDefault("false")
+        boolean reflection();
     }
 }
