@@ -22,7 +22,8 @@ public class AgentIdentity {
     private final String hostId;
     private final String hostname;
     private final String version;
-    private final Instant startedAt = Instant.now();
+    /** When the process started (not when this bean was first used, which is the first ping). */
+    private final Instant startedAt = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
 
     public AgentIdentity(AgentConfig config,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown") String version) {

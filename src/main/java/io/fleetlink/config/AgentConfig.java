@@ -53,6 +53,9 @@ public interface AgentConfig {
     /** Replay of mutating requests that carry an {@code X-Request-Id}. */
     Idempotency idempotency();
 
+    /** The gRPC server beyond the agent service. */
+    GrpcSettings grpc();
+
     /**
      * Where the agent keeps what must survive a restart: the highest fencing epoch it accepted
      * ({@code epoch}) and the results of finished mutating requests ({@code requests.jsonl}). Created
@@ -309,5 +312,15 @@ public interface AgentConfig {
          */
         @WithDefault("false")
         boolean required();
+    }
+
+    interface GrpcSettings {
+        /**
+         * Serve gRPC server reflection ({@code grpc.reflection.v1} and {@code v1alpha}) so grpcurl and
+         * other tools list the services without the proto; every reflection call needs the agent's
+         * bearer token like any rpc. On in dev mode, off by default otherwise.
+         */
+        @WithDefault("false")
+        boolean reflection();
     }
 }

@@ -11,6 +11,7 @@ import io.fleetlink.controller.fanout.FleetExecResult;
 import io.fleetlink.controller.fanout.FleetExecSummary;
 import io.fleetlink.controller.fanout.HostExecResult;
 import io.fleetlink.controller.host.CleanupHostRequest;
+import io.fleetlink.controller.host.DrainHostRequest;
 import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.RegisterHostRequest;
 import io.fleetlink.controller.host.HandoverReport;
@@ -28,7 +29,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection(targets = {
         OperationPayload.class, CallbackEvent.class,
-        RegisterHostRequest.class, CleanupHostRequest.class, Host.class,
+        RegisterHostRequest.class, CleanupHostRequest.class, Host.class, DrainHostRequest.class,
         AllocateRequest.class, Allocation.class, AllocationAccepted.class,
         RegisterTaskRequest.class, Task.class,
         Operation.class, AgentHealth.class,

@@ -82,6 +82,12 @@ class PackageStructureTest {
     }
 
     @Test
+    void theCliSpeaksOnlyHttp() {
+        assertThat(crossings(ROOT + ".cli", ROOT + ".agent")).isEmpty();
+        assertThat(crossings(ROOT + ".cli", ROOT + ".controller")).isEmpty();
+    }
+
+    @Test
     void noPackageCycles() {
         assertThat(cycles()).isEmpty();
     }

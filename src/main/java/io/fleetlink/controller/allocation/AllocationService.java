@@ -187,6 +187,11 @@ public class AllocationService {
                         return Uni.createFrom().failure(ControllerException.notFound("host_id: host '" + hostId
                                 + "' is not registered; register it with POST /api/v1/hosts"));
                     }
+                    if (host.drained()) {
+                        return Uni.createFrom().failure(ControllerException.conflict("host '" + hostId + "' is drained ("
+                                + host.drainReason() + "); it takes no new allocation until POST /api/v1/hosts/" + hostId
+                                + "/undrain"));
+                    }
                     String why = host.state() != HostState.AVAILABLE
                             ? "is " + host.state() + (host.state() == HostState.QUARANTINED
                                     ? " (a cleanup failed; POST /api/v1/hosts/" + hostId + "/cleanup must succeed first)"

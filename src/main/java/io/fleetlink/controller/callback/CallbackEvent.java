@@ -20,7 +20,9 @@ public record CallbackEvent(
         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
         Instant occurredAt,
         @JsonInclude(JsonInclude.Include.NON_NULL) Object report,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String reportUrl) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String reportUrl,
+        /** Why an operator drained or undrained the host ({@code host.*} events only). */
+        @JsonInclude(JsonInclude.Include.NON_NULL) String reason) {
 
     public static final String ALLOCATION_READY = "allocation.ready";
     public static final String ALLOCATION_FAILED = "allocation.failed";
@@ -29,23 +31,35 @@ public record CallbackEvent(
     public static final String HOST_CLEANED = "host.cleaned";
     public static final String TASK_STOPPED = "task.stopped";
     public static final String TASK_STOP_FAILED = "task.stop_failed";
+    /** An operator drained the host: no new allocation; {@code status} is its state then (ALLOCATED: still running one). */
+    public static final String HOST_DRAINED = "host.drained";
+    public static final String HOST_UNDRAINED = "host.undrained";
+
+    public CallbackEvent(String eventId, String type, String allocationId, String taskId, String hostId, String status,
+            String error, Instant occurredAt) {
+        this(eventId, type, allocationId, taskId, hostId, status, error, occurredAt, null, null, null);
+    }
 
     public static CallbackEvent allocation(String type, String allocationId, String hostId, String status, String error,
             Instant at) {
-        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at, null, null);
+        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at, null, null, null);
     }
 
     /** A host event ({@code host.cleaned}); {@code allocationId} is the host's last allocation, if any. */
     public static CallbackEvent host(String type, String hostId, String allocationId, String status, String error, Instant at) {
-        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at, null, null);
+        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at, null, null, null);
     }
 
     /** This event carrying a handover report and the API path it can be read from again. */
     public CallbackEvent withReport(Object handoverReport, String url) {
-        return new CallbackEvent(eventId, type, allocationId, taskId, hostId, status, error, occurredAt, handoverReport, url);
+        return new CallbackEvent(eventId, type, allocationId, taskId, hostId, status, error, occurredAt, handoverReport, url, reason);
+    }
+
+    public static CallbackEvent host(String type, String hostId, String status, String reason, Instant at) {
+        return new CallbackEvent(UUID.randomUUID().toString(), type, null, null, hostId, status, null, at, null, null, reason);
     }
 
     public static CallbackEvent task(String type, String taskId, String hostId, String status, String error, Instant at) {
-        return new CallbackEvent(UUID.randomUUID().toString(), type, null, taskId, hostId, status, error, at, null, null);
+        return new CallbackEvent(UUID.randomUUID().toString(), type, null, taskId, hostId, status, error, at, null, null, null);
     }
 }

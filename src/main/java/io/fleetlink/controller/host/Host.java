@@ -7,6 +7,9 @@ import java.util.Map;
  * A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port.
  * {@code epoch} is its fencing epoch: raised with every ownership change and carried by every mutating
  * agent call; {@code agent_epoch} is the highest epoch its agent has reported.
+ * {@code drained} is kept beside {@code state}, not as a state of its own: a drained host still goes
+ * ALLOCATED → RELEASING → AVAILABLE (or QUARANTINED) while its allocation runs out, and only new
+ * allocations are refused.
  */
 public record Host(
         String hostId,
@@ -21,13 +24,16 @@ public record Host(
         Instant createdAt,
         Instant updatedAt,
         long epoch,
-        long agentEpoch) {
+        long agentEpoch,
+        boolean drained,
+        String drainReason,
+        Instant drainedAt) {
 
-    /** A host as registered, before any ownership change. */
+    /** A host as registered: before any ownership change, not drained. */
     public Host(String hostId, String address, Integer httpPort, Integer grpcPort, Map<String, String> labels,
             HostState state, Reachability reachability, Instant lastSeen, String allocationId, Instant createdAt,
             Instant updatedAt) {
         this(hostId, address, httpPort, grpcPort, labels, state, reachability, lastSeen, allocationId, createdAt,
-                updatedAt, 0, 0);
+                updatedAt, 0, 0, false, null, null);
     }
 }

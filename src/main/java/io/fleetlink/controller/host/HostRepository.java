@@ -28,7 +28,7 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 public class HostRepository {
 
     private static final String COLUMNS = "host_id, address, http_port, grpc_port, labels, state, reachability, "
-            + "failed_pings, last_seen, allocation_id, created_at, updated_at, epoch, agent_epoch";
+            + "failed_pings, last_seen, allocation_id, created_at, updated_at, epoch, agent_epoch, drained, drain_reason, drained_at";
 
     /**
      * The epoch an ownership change sets: above every epoch the store gave out and every epoch the agent
@@ -46,7 +46,7 @@ public class HostRepository {
 
     public Uni<Void> insert(SqlClient client, Host host) {
         return Sql.update(client, "INSERT INTO hosts (" + COLUMNS + ") VALUES (#{id}, #{address}, #{http}, #{grpc}, "
-                + "#{labels}, #{state}, #{reachability}, 0, NULL, NULL, #{now}, #{now}, 0, 0)",
+                + "#{labels}, #{state}, #{reachability}, 0, NULL, NULL, #{now}, #{now}, 0, 0, FALSE, NULL, NULL)",
                 params("id", host.hostId(), "address", host.address(), "http", host.httpPort(), "grpc", host.grpcPort(),
                         "labels", write(host.labels()), "state", host.state().name(),
                         "reachability", host.reachability().name(), "now", ts(host.createdAt())))
@@ -76,12 +76,13 @@ public class HostRepository {
     }
 
     /**
-     * AVAILABLE and not OFFLINE → ALLOCATED to {@code allocationId}, with a new epoch; the item is that
+     * AVAILABLE, not OFFLINE and not drained → ALLOCATED to {@code allocationId}, with a new epoch; the item is that
      * epoch, or null when the host was not allocatable.
      */
     public Uni<Long> allocate(SqlClient tx, String hostId, String allocationId, Instant now) {
         return Sql.update(tx, "UPDATE hosts SET state = 'ALLOCATED', allocation_id = #{allocation}, updated_at = #{now}, "
-                + NEXT_EPOCH + " WHERE host_id = #{id} AND state = 'AVAILABLE' AND reachability <> 'OFFLINE'",
+                + NEXT_EPOCH + " WHERE host_id = #{id} AND state = 'AVAILABLE' AND reachability <> 'OFFLINE' "
+                + "AND drained = FALSE",
                 params("id", hostId, "allocation", allocationId, "now", ts(now)))
                 .chain(count -> count == 1 ? epoch(tx, hostId) : Uni.createFrom().nullItem());
     }
@@ -143,6 +144,29 @@ public class HostRepository {
                 .replaceWithVoid();
     }
 
+    /**
+     * Marks a host drained with {@code reason}; the item says whether it was not drained before (a
+     * repeated drain only replaces the reason and keeps {@code drained_at}).
+     */
+    public Uni<Boolean> drain(SqlClient tx, String hostId, String reason, Instant now) {
+        return Sql.update(tx, "UPDATE hosts SET drained = TRUE, drain_reason = #{reason}, drained_at = #{now}, "
+                + "updated_at = #{now} WHERE host_id = #{id} AND drained = FALSE",
+                params("id", hostId, "reason", reason, "now", ts(now)))
+                .chain(count -> count == 1
+                        ? Uni.createFrom().item(true)
+                        : Sql.update(tx, "UPDATE hosts SET drain_reason = #{reason}, updated_at = #{now} "
+                                + "WHERE host_id = #{id}", params("id", hostId, "reason", reason, "now", ts(now)))
+                                .replaceWith(false));
+    }
+
+    /** Clears the drain; the item says whether the host was drained. */
+    public Uni<Boolean> undrain(SqlClient tx, String hostId, Instant now) {
+        return Sql.update(tx, "UPDATE hosts SET drained = FALSE, drain_reason = NULL, drained_at = NULL, "
+                + "updated_at = #{now} WHERE host_id = #{id} AND drained = TRUE",
+                params("id", hostId, "now", ts(now)))
+                .map(count -> count == 1);
+    }
+
     /** How many hosts are in each state and reachability. */
     public Uni<Map<HostState, Map<Reachability, Long>>> counts(SqlClient client) {
         return Sql.query(client, "SELECT state, reachability, COUNT(*) AS n FROM hosts GROUP BY state, reachability", params())
@@ -169,7 +193,10 @@ public class HostRepository {
                 Sql.instant(row, "created_at"),
                 Sql.instant(row, "updated_at"),
                 row.getLong("epoch"),
-                row.getLong("agent_epoch"));
+                row.getLong("agent_epoch"),
+                Boolean.TRUE.equals(row.getBoolean("drained")),
+                row.getString("drain_reason"),
+                Sql.instant(row, "drained_at"));
     }
 
     private String write(Map<String, String> labels) {

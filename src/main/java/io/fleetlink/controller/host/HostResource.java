@@ -35,9 +35,11 @@ import io.smallrye.mutiny.Uni;
 public class HostResource implements ControllerApi {
 
     private final HostService hosts;
+    private final HostDrainService drains;
 
-    public HostResource(HostService hosts) {
+    public HostResource(HostService hosts, HostDrainService drains) {
         this.hosts = hosts;
+        this.drains = drains;
     }
 
     @POST
@@ -110,5 +112,19 @@ public class HostResource implements ControllerApi {
             CleanupHostRequest request) {
         return hosts.cleanup(hostId, request)
                 .map(op -> Envelopes.of(202, "accepted: poll GET /api/v1/operations/" + op.operationId(), op));
+    }
+
+    @POST
+    @Path("/{host_id}/drain")
+    public Uni<RestResponse<Envelope<Host>>> drain(@PathParam("host_id") String hostId, DrainHostRequest request) {
+        return drains.drain(hostId, request)
+                .map(Envelopes::ok);
+    }
+
+    @POST
+    @Path("/{host_id}/undrain")
+    public Uni<RestResponse<Envelope<Host>>> undrain(@PathParam("host_id") String hostId, DrainHostRequest request) {
+        return drains.undrain(hostId, request)
+                .map(Envelopes::ok);
     }
 }

@@ -23,7 +23,10 @@ public final class StoreMigrations {
     static final String LOCATION = "db/migration";
 
     /** Every migration, oldest first; add new files here. */
-    public static final List<String> FILES = List.of("V1__controller_store.sql", "V2__handover_epochs_attempts_reports.sql");
+    public static final List<String> FILES = List.of(
+            "V1__controller_store.sql",
+            "V2__handover_epochs_attempts_reports.sql",
+            "V3__host_drain.sql");
 
     private StoreMigrations() {
     }

@@ -201,6 +201,29 @@ abstract class StoreContract {
     }
 
     @Test
+    void aDrainedHostIsNotAllocatedAndKeepsItsReasonUntilUndrained() {
+        Host host = host("drain-" + suffix(), 1);
+        hosts.insert(store.pool(), host).await().atMost(WAIT);
+        Instant now = Sql.now();
+        assertThat(hosts.drain(store.pool(), host.hostId(), "maintenance", now).await().atMost(WAIT)).isTrue();
+        assertThat(hosts.drain(store.pool(), host.hostId(), "still maintenance", now.plusSeconds(1)).await().atMost(WAIT))
+                .as("a repeated drain is not a new drain").isFalse();
+        Host drained = hosts.find(store.pool(), host.hostId()).await().atMost(WAIT);
+        assertThat(drained.drained()).isTrue();
+        assertThat(drained.drainReason()).isEqualTo("still maintenance");
+        assertThat(drained.drainedAt()).isEqualTo(now);
+        assertThat(hosts.allocate(store.pool(), host.hostId(), UUID.randomUUID().toString(), now).await().atMost(WAIT))
+                .as("a drained AVAILABLE host is not allocated").isNull();
+        assertThat(hosts.undrain(store.pool(), host.hostId(), now).await().atMost(WAIT)).isTrue();
+        assertThat(hosts.undrain(store.pool(), host.hostId(), now).await().atMost(WAIT)).isFalse();
+        Host back = hosts.find(store.pool(), host.hostId()).await().atMost(WAIT);
+        assertThat(back.drained()).isFalse();
+        assertThat(back.drainReason()).isNull();
+        assertThat(hosts.allocate(store.pool(), host.hostId(), UUID.randomUUID().toString(), now).await().atMost(WAIT))
+                .as("allocated, with a new epoch").isNotNull();
+    }
+
+    @Test
     void allocateAndReleaseEndToEndThroughTheApi() {
         String hostId = registerFakeHost();
         agent.resetSshSucceeds("fltenant").cleanupSucceeds();
