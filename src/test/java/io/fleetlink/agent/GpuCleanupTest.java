@@ -77,6 +77,24 @@ class GpuCleanupTest {
     void createUser() {
         RealParts.requireRoot();
         user = TestUsers.create();
+        // The agent records the first inventory and baseline at start, on a thread of its own: let it finish
+        // before the tests remove the state file, so it cannot write one behind a test's back.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> Files.exists(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)));
+    }
+
+    @Test
+    void theAgentRecordsTheInventoryAndBaselineAtStart() throws Exception {
+        // The state file removed by the tests is recorded again the way start-up does it.
+        GpuScrubber scrubber = scrubber(config, new LinuxKernelLog(config.gpu().kernelLog(), config.gpu().timeout()));
+        scrubber.recordBaselineInBackground();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.exists(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)));
+        GpuStateFile.State state = GpuStateFile.read(Path.of(config.gpu().stateDir()));
+        assertThat(state.inventory()).extracting(gpu -> gpu.pciBusId()).containsExactly(FakeNvidiaSmi.PCI_0, FakeNvidiaSmi.PCI_1);
+        assertThat(state.kernelLogSeq()).isEqualTo(1522L);
+        FakeNvidiaSmi.set(fake(), "ecc", "1");
+        assertFails("GPU 1 " + U1 + ": ecc: 1 uncorrectable ECC errors since the allocation began");
     }
 
     @AfterAll

@@ -3,6 +3,7 @@ package io.fleetlink.agent.lifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentIdentity;
+import io.fleetlink.agent.ops.GpuScrubber;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.agent.security.AgentCredentials;
 import io.fleetlink.config.AgentConfig;
@@ -21,11 +22,13 @@ public class AgentLifecycle implements RoleLifecycle {
     private final AgentConfig config;
     private final AgentCredentials credentials;
     private final AgentIdentity identity;
+    private final GpuScrubber gpus;
 
-    public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity) {
+    public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity, GpuScrubber gpus) {
         this.config = config;
         this.credentials = credentials;
         this.identity = identity;
+        this.gpus = gpus;
     }
 
     @Override
@@ -38,6 +41,8 @@ public class AgentLifecycle implements RoleLifecycle {
         Users.checkTenantSettings(config);
         credentials.accepts(null); // settles the token now: an agent without one fails start-up
         Log.infof("Agent %s (version %s) started", identity.hostId(), identity.version());
+        // The GPU gate's first inventory and baseline, so even the first allocation is checked against them.
+        gpus.recordBaselineInBackground();
     }
 
     @Override

@@ -95,6 +95,33 @@ public class GpuScrubber {
         return !smi.query().gpus().isEmpty();
     }
 
+    /**
+     * Records the inventory and the baseline (ECC counts, kernel log position) if none is recorded yet,
+     * on a thread of its own so a hung nvidia-smi cannot hold up the agent's start; called once at start.
+     * Without it, the first allocation after the agent is installed would be checked against a baseline
+     * taken at its own release.
+     */
+    public void recordBaselineInBackground() {
+        Thread thread = new Thread(() -> {
+            try {
+                if (!smi.installed()) {
+                    return;
+                }
+                GpuStateFile.State state = GpuStateFile.read(stateDir());
+                if (state.inventory().isEmpty() || (kernelLog.configured() && state.kernelLogSeq() == null)) {
+                    Outcome outcome = check(true);
+                    Log.infof("GPU health gate: %s", outcome.skipped() != null ? outcome.skipped()
+                            : outcome.error() != null ? "no baseline recorded: " + outcome.error()
+                                    : "inventory and baseline of " + outcome.gpus().size() + " GPUs recorded");
+                }
+            } catch (IOException | RuntimeException e) {
+                Log.warnf("GPU health gate: no baseline recorded at start: %s", e.getMessage());
+            }
+        }, "fleetlink-gpu-baseline");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** The cleanup's gpu step for {@code user}. */
     public Step cleanupStep(UserAccount user, boolean dryRun) {
         String type = CleanupStepType.GPU.wireName();
