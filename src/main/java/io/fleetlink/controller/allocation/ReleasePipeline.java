@@ -9,7 +9,9 @@ import io.fleetlink.controller.callback.CallbackEvent;
 import io.fleetlink.controller.callback.OutboxRepository;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.host.HostState;
+import io.fleetlink.controller.host.CleanupVerdict;
 import io.fleetlink.controller.host.MachineCleanup;
+import io.fleetlink.controller.host.QuarantineMetrics;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationRepository;
 import io.fleetlink.controller.operation.OperationStatus;
@@ -36,9 +38,11 @@ public class ReleasePipeline implements Pipeline {
     private final HostRepository hosts;
     private final OutboxRepository outbox;
     private final ReplicaIdentity replica;
+    private final QuarantineMetrics quarantines;
 
     public ReleasePipeline(Store store, MachineCleanup cleanup, OperationRepository operations,
-            AllocationRepository allocations, HostRepository hosts, OutboxRepository outbox, ReplicaIdentity replica) {
+            AllocationRepository allocations, HostRepository hosts, OutboxRepository outbox, ReplicaIdentity replica,
+            QuarantineMetrics quarantines) {
         this.store = store;
         this.cleanup = cleanup;
         this.operations = operations;
@@ -46,6 +50,7 @@ public class ReleasePipeline implements Pipeline {
         this.hosts = hosts;
         this.outbox = outbox;
         this.replica = replica;
+        this.quarantines = quarantines;
     }
 
     @Override
@@ -55,11 +60,12 @@ public class ReleasePipeline implements Pipeline {
 
     @Override
     public Uni<PipelineOutcome> run(Operation op) {
-        return cleanup.run(op, "Release")
-                .chain(error -> record(op, error));
+        return cleanup.verdict(op, "Release")
+                .chain(verdict -> record(op, verdict));
     }
 
-    private Uni<PipelineOutcome> record(Operation op, String error) {
+    private Uni<PipelineOutcome> record(Operation op, CleanupVerdict verdict) {
+        String error = verdict.error();
         Instant now = Sql.now();
         boolean clean = error == null;
         String allocationId = op.payload().allocationId();
@@ -70,9 +76,11 @@ public class ReleasePipeline implements Pipeline {
                                 null, now))
                         .chain(() -> hosts.transition(tx, op.hostId(), List.of(HostState.RELEASING),
                                 clean ? HostState.AVAILABLE : HostState.QUARANTINED, clean ? null : allocationId, now))
+                        .chain(() -> hosts.quarantineReason(tx, op.hostId(), verdict.quarantineReason()))
                         .chain(() -> outbox.add(tx, CallbackEvent.allocation(
                                 clean ? CallbackEvent.ALLOCATION_RELEASED : CallbackEvent.ALLOCATION_CLEANUP_FAILED,
-                                allocationId, op.hostId(), status.name(), error, now))))
+                                allocationId, op.hostId(), status.name(), error, verdict.quarantineReason(), now))))
+                .invoke(() -> quarantines.quarantined(verdict))
                 .invoke(() -> {
                     if (clean) {
                         Log.infof("Allocation %s on host %s is RELEASED (operation %s)", allocationId, op.hostId(),

@@ -17,7 +17,8 @@ public record CallbackEvent(
         String hostId,
         String status,
         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
-        Instant occurredAt) {
+        Instant occurredAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String quarantineReason) {
 
     public static final String ALLOCATION_READY = "allocation.ready";
     public static final String ALLOCATION_FAILED = "allocation.failed";
@@ -26,9 +27,21 @@ public record CallbackEvent(
     public static final String TASK_STOPPED = "task.stopped";
     public static final String TASK_STOP_FAILED = "task.stop_failed";
 
+    public CallbackEvent(String eventId, String type, String allocationId, String taskId, String hostId, String status,
+            String error, Instant occurredAt) {
+        this(eventId, type, allocationId, taskId, hostId, status, error, occurredAt, null);
+    }
+
     public static CallbackEvent allocation(String type, String allocationId, String hostId, String status, String error,
             Instant at) {
         return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at);
+    }
+
+    /** An allocation event that also says why its host was QUARANTINED ({@code quarantine_reason}). */
+    public static CallbackEvent allocation(String type, String allocationId, String hostId, String status, String error,
+            String quarantineReason, Instant at) {
+        return new CallbackEvent(UUID.randomUUID().toString(), type, allocationId, null, hostId, status, error, at,
+                quarantineReason);
     }
 
     public static CallbackEvent task(String type, String taskId, String hostId, String status, String error, Instant at) {

@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
@@ -51,6 +52,14 @@ public class AgentCalls {
     /** The machine's facts. Read-only: retried on unreachable, timeout and 5xx. */
     public Uni<GetSystemInfoResponse> getSystemInfo(String hostId) {
         return call(hostId, AgentRpc.SYSTEM_INFO, null, null, (client, options) -> client.getSystemInfo(options));
+    }
+
+    /**
+     * The GPU health gate's checks now (nothing signalled, reset or recorded on the machine). Read-only:
+     * retried on unreachable, timeout and 5xx like ping; deadline {@code fleetlink.controller.timeouts.gpu-health}.
+     */
+    public Uni<CheckGpuHealthResponse> checkGpuHealth(String hostId) {
+        return call(hostId, AgentRpc.GPU_HEALTH, null, null, (client, options) -> client.checkGpuHealth(options));
     }
 
     /** Stops a task's processes. Idempotent on the agent; retried with the same request id. */

@@ -3,7 +3,11 @@ package io.fleetlink.controller.host;
 import java.time.Instant;
 import java.util.Map;
 
-/** A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port. */
+/**
+ * A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port.
+ * {@code quarantineReason} says why a QUARANTINED host was taken out of the pool (the GPU and check, or the
+ * failed cleanup step); null otherwise.
+ */
 public record Host(
         String hostId,
         String address,
@@ -15,5 +19,12 @@ public record Host(
         Instant lastSeen,
         String allocationId,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String quarantineReason) {
+
+    /** A host with no quarantine reason. */
+    public Host(String hostId, String address, Integer httpPort, Integer grpcPort, Map<String, String> labels, HostState state,
+            Reachability reachability, Instant lastSeen, String allocationId, Instant createdAt, Instant updatedAt) {
+        this(hostId, address, httpPort, grpcPort, labels, state, reachability, lastSeen, allocationId, createdAt, updatedAt, null);
+    }
 }

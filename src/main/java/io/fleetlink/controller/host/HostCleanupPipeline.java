@@ -28,14 +28,16 @@ public class HostCleanupPipeline implements Pipeline {
     private final HostRepository hosts;
     private final MachineCleanup cleanup;
     private final ReplicaIdentity replica;
+    private final QuarantineMetrics quarantines;
 
     public HostCleanupPipeline(Store store, OperationRepository operations, HostRepository hosts, MachineCleanup cleanup,
-            ReplicaIdentity replica) {
+            ReplicaIdentity replica, QuarantineMetrics quarantines) {
         this.store = store;
         this.operations = operations;
         this.hosts = hosts;
         this.cleanup = cleanup;
         this.replica = replica;
+        this.quarantines = quarantines;
     }
 
     @Override
@@ -45,18 +47,24 @@ public class HostCleanupPipeline implements Pipeline {
 
     @Override
     public Uni<PipelineOutcome> run(Operation op) {
-        return cleanup.run(op, "Host cleanup")
-                .chain(error -> record(op, error));
+        return cleanup.verdict(op, "Host cleanup")
+                .chain(verdict -> record(op, verdict));
     }
 
-    private Uni<PipelineOutcome> record(Operation op, String error) {
+    /** A clean host also loses its quarantine reason: a manual cleanup that succeeds frees it. */
+    private Uni<PipelineOutcome> record(Operation op, CleanupVerdict verdict) {
+        String error = verdict.error();
         Instant now = Sql.now();
         boolean clean = error == null;
         return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(),
                         clean ? OperationStatus.SUCCEEDED : OperationStatus.FAILED, error, now)
                         .chain(() -> hosts.transition(tx, op.hostId(), List.of(HostState.RELEASING),
                                 clean ? HostState.AVAILABLE : HostState.QUARANTINED,
-                                clean ? null : op.payload().allocationId(), now)))
+                                clean ? null : op.payload().allocationId(), now))
+                        .call(moved -> moved
+                                ? hosts.quarantineReason(tx, op.hostId(), verdict.quarantineReason())
+                                : Uni.createFrom().voidItem()))
+                .invoke(() -> quarantines.quarantined(verdict))
                 .map(moved -> clean ? PipelineOutcome.succeeded() : PipelineOutcome.failed(new IllegalStateException(error)));
     }
 }

@@ -29,6 +29,10 @@ public class HostRepository {
 
     private static final String COLUMNS = "host_id, address, http_port, grpc_port, labels, state, reachability, "
             + "failed_pings, last_seen, allocation_id, created_at, updated_at";
+    /** Read, never inserted: a new host has none; set by {@link #quarantineReason}. */
+    private static final String READ_COLUMNS = COLUMNS + ", quarantine_reason";
+    /** Longest reason kept; an agent's message can be long, the reason is for a person to read. */
+    static final int MAX_REASON = 2000;
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
     };
 
@@ -49,12 +53,12 @@ public class HostRepository {
 
     /** The host, or null. */
     public Uni<Host> find(SqlClient client, String hostId) {
-        return Sql.query(client, "SELECT " + COLUMNS + " FROM hosts WHERE host_id = #{id}", params("id", hostId))
+        return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM hosts WHERE host_id = #{id}", params("id", hostId))
                 .map(rows -> rows.iterator().hasNext() ? read(rows.iterator().next()) : null);
     }
 
     public Uni<List<Host>> list(SqlClient client) {
-        return Sql.query(client, "SELECT " + COLUMNS + " FROM hosts ORDER BY host_id", params())
+        return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM hosts ORDER BY host_id", params())
                 .map(rows -> {
                     List<Host> hosts = new ArrayList<>();
                     rows.forEach(row -> hosts.add(read(row)));
@@ -88,6 +92,17 @@ public class HostRepository {
                 + "WHERE host_id = #{id} AND state IN (" + states + ")",
                 params("id", hostId, "to", to.name(), "allocation", allocationId, "now", ts(now)))
                 .map(count -> count == 1);
+    }
+
+    /**
+     * Sets (or, with null, clears) why the host is QUARANTINED; kept in the same transaction as the state
+     * change it explains.
+     */
+    public Uni<Void> quarantineReason(SqlClient tx, String hostId, String reason) {
+        String kept = reason == null || reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
+        return Sql.update(tx, "UPDATE hosts SET quarantine_reason = #{reason} WHERE host_id = #{id}",
+                params("id", hostId, "reason", kept))
+                .replaceWithVoid();
     }
 
     /**
@@ -130,7 +145,8 @@ public class HostRepository {
                 Sql.instant(row, "last_seen"),
                 row.getString("allocation_id"),
                 Sql.instant(row, "created_at"),
-                Sql.instant(row, "updated_at"));
+                Sql.instant(row, "updated_at"),
+                row.getString("quarantine_reason"));
     }
 
     private String write(Map<String, String> labels) {

@@ -23,7 +23,7 @@ public final class StoreMigrations {
     static final String LOCATION = "db/migration";
 
     /** Every migration, oldest first; add new files here. */
-    public static final List<String> FILES = List.of("V1__controller_store.sql");
+    public static final List<String> FILES = List.of("V1__controller_store.sql", "V2__host_quarantine_reason.sql");
 
     private StoreMigrations() {
     }
