@@ -70,6 +70,9 @@ class GpuCleanupTest {
     @Inject
     Users users;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     private TestUser user;
     private Process stray;
 
@@ -157,7 +160,17 @@ class GpuCleanupTest {
     void uncorrectableEccErrorsSinceTheBaselineFailTheStep() throws Exception {
         assertThat(gpuStep().getBoolean("success")).isTrue();
         FakeNvidiaSmi.set(fake(), "ecc", "2");
+        double failedBefore = checks("ecc", "fail");
+        double passedBefore = checks("ecc", "pass");
         assertFails("GPU 1 " + U1 + ": ecc: 2 uncorrectable ECC errors since the allocation began");
+        // fleetlink_gpu_checks_total{check,outcome}: GPU 1 failed, GPU 0 passed.
+        assertThat(checks("ecc", "fail")).isEqualTo(failedBefore + 1);
+        assertThat(checks("ecc", "pass")).isEqualTo(passedBefore + 1);
+    }
+
+    private double checks(String check, String outcome) {
+        var counter = registry.find(GpuScrubber.CHECKS_METRIC).tag("check", check).tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

@@ -109,7 +109,7 @@ public class GpuScrubber {
                 }
                 GpuStateFile.State state = GpuStateFile.read(stateDir());
                 if (state.inventory().isEmpty() || (kernelLog.configured() && state.kernelLogSeq() == null)) {
-                    Outcome outcome = check(true);
+                    Outcome outcome = check(true, false);
                     Log.infof("GPU health gate: %s", outcome.skipped() != null ? outcome.skipped()
                             : outcome.error() != null ? "no baseline recorded: " + outcome.error()
                                     : "inventory and baseline of " + outcome.gpus().size() + " GPUs recorded");
@@ -158,7 +158,7 @@ public class GpuScrubber {
         if (config.gpu().reset() == AgentConfig.GpuReset.ON_RELEASE) {
             notes.addAll(resetIdle());
         }
-        Outcome outcome = check(true);
+        Outcome outcome = check(true, true);
         count(outcome);
         if (outcome.healthy() && outcome.skipped() == null && outcome.next() != null) {
             try {
@@ -223,10 +223,16 @@ public class GpuScrubber {
     }
 
     /**
-     * Runs every check. With {@code record}, records the inventory when none is recorded yet and a
-     * GPU's ECC baseline when it has none; without, writes nothing. No other side effect.
+     * Runs every check but dcgmi's diagnostic (the gpu step's alone). With {@code record}, records the
+     * inventory, a GPU's ECC baseline and the kernel log position where none is recorded yet; without,
+     * writes nothing. No other side effect; the outcome's {@code next} is for the caller to keep.
      */
     public Outcome check(boolean record) {
+        return check(record, false);
+    }
+
+    /** {@link #check(boolean)}, with dcgmi's diagnostic when {@code diagnose} and it is configured. */
+    private Outcome check(boolean record, boolean diagnose) {
         if (!smi.installed()) {
             return new Outcome(List.of(), "no GPUs on this machine (nvidia-smi not found), skipped", null);
         }
@@ -297,7 +303,7 @@ public class GpuScrubber {
         NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps = health.ok() ? smi.remappedRows() : NvidiaSmi.Answer.of(List.of());
         NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = health.ok() ? smi.computeApps() : NvidiaSmi.Answer.of(List.of());
         // Only the gpu step runs dcgmi's diagnostic: it loads the GPUs for seconds to hours.
-        GpuDiag.Result diagnosis = record && health.ok() && config.gpu().diagLevel() > 0 && diag.installed()
+        GpuDiag.Result diagnosis = diagnose && health.ok() && config.gpu().diagLevel() > 0 && diag.installed()
                 ? diag.run(config.gpu().diagLevel())
                 : null;
         // Unrecorded, the GPUs present stand in for the inventory and today's ECC counts for the baseline.
