@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * A registered GPU machine as stored and as the API shows it; null ports mean agent.http-port / grpc-port.
- * {@code quarantineReason} says why a QUARANTINED host was taken out of the pool (the GPU and check, or the
- * failed cleanup step); null otherwise.
+ * {@code quarantineReason} says why the host was QUARANTINED (the GPU and check, or the failed cleanup
+ * step); kept while a manual cleanup runs, null once one frees the host.
  */
 public record Host(
         String hostId,
