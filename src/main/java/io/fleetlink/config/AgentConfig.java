@@ -275,6 +275,39 @@ public interface AgentConfig {
          */
         @WithDefault("never")
         GpuReset reset();
+
+        /**
+         * Where the gate reads the driver's Xid lines: {@code /dev/kmsg} (read without ever waiting for new
+         * messages), a file of kernel log lines, or {@code none} to leave the Xid check out.
+         */
+        @WithDefault("/dev/kmsg")
+        String kernelLog();
+
+        /**
+         * The Xids that fail a GPU when logged since the allocation began: 48 (double-bit ECC), 63/64 (row
+         * remapping or page retirement event / failure), 74 (NVLink), 79 (fallen off the bus), 92 (high
+         * single-bit ECC rate), 94/95 (contained / uncontained ECC error).
+         */
+        @WithDefault("48,63,64,74,79,92,94,95")
+        List<Integer> fatalXids();
+
+        /** The dcgmi program (DCGM), a path or a name on PATH; used only when {@code diag-level} is above 0. */
+        @WithDefault("dcgmi")
+        String dcgmi();
+
+        /**
+         * {@code dcgmi diag -r <level>} in the gpu step when dcgmi is installed: 0 (off), 1 (quick, seconds),
+         * 2 (medium, minutes), 3 and 4 (long, up to hours; raise {@code diag-timeout} and the operation timeouts).
+         */
+        @WithDefault("0")
+        @Min(0)
+        @jakarta.validation.constraints.Max(4)
+        int diagLevel();
+
+        /** How long {@code dcgmi diag} may take; past it the diag check fails. */
+        @WithDefault("3m")
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+        Duration diagTimeout();
     }
 
     enum GpuReset {

@@ -12,13 +12,13 @@ public record CleanupMachineRequest(
         Boolean dryRun) {
 
     /**
-     * The steps the controller asks for on every release and host cleanup. Not yet {@code gpu}: an agent
-     * built before the GPU step would refuse a request naming it (400), and a controller upgraded before
-     * its agents would then quarantine every host it releases. The controller starts asking for it with
-     * the controller side of the GPU gate, which also reports its verdict; until then the agent runs the
-     * gpu step when asked directly, or by default (no types) where the machine has GPUs.
+     * The steps the controller asks for on every release and host cleanup: all six, {@code gpu} included
+     * (an agent on a machine without GPUs reports the step skipped). An agent built before the GPU step
+     * refuses {@code gpu} with a 400 naming that entry of {@code types}; the controller then asks again
+     * without it (controller {@code MachineCleanup}), so upgrading the controller first never quarantines
+     * a host over an unknown step.
      */
     public static final List<String> CONTROLLER_TYPES = List.of(CleanupStepType.PROCESS.wireName(),
-            CleanupStepType.DATA.wireName(), CleanupStepType.SSH.wireName(), CleanupStepType.DOCKER.wireName(),
+            CleanupStepType.GPU.wireName(), CleanupStepType.DATA.wireName(), CleanupStepType.SSH.wireName(), CleanupStepType.DOCKER.wireName(),
             CleanupStepType.DATASETS.wireName());
 }

@@ -3,6 +3,7 @@ package io.fleetlink.protocol;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** GetSystemInfo's reply: hardware and OS facts of the agent's machine. */
@@ -39,7 +40,10 @@ public record GetSystemInfoResponse(
     public record Disk(String mountPoint, String fsType, long totalBytes, long freeBytes) {
     }
 
-    /** One GPU; the optional readings are null where nvidia-smi says {@code [N/A]}. */
+    /**
+     * One GPU; the optional readings are null where nvidia-smi says {@code [N/A]} or {@code [Not Supported]}
+     * (JSON: absent), never zero. The last eight are what the GPU health gate reads.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Gpu(
             int index,
@@ -49,6 +53,21 @@ public record GetSystemInfoResponse(
             long memoryUsedMib,
             Double utilizationPercent,
             Double temperatureC,
-            Double powerDrawW) {
+            Double powerDrawW,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long eccUncorrectedVolatile,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long eccUncorrectedAggregate,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean remappedRowsPending,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean remappedRowsFailed,
+            List<String> throttleReasonsActive,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean persistenceMode,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean migEnabled,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String pciBusId) {
+
+        /** A GPU with only the device readings (no health readings). */
+        public Gpu(int index, String uuid, String name, long memoryTotalMib, long memoryUsedMib, Double utilizationPercent,
+                Double temperatureC, Double powerDrawW) {
+            this(index, uuid, name, memoryTotalMib, memoryUsedMib, utilizationPercent, temperatureC, powerDrawW,
+                    null, null, null, null, List.of(), null, null, null);
+        }
     }
 }

@@ -82,6 +82,28 @@ public final class ProtoMapping {
             if (gpu.powerDrawW() != null) {
                 g.setPowerDrawW(gpu.powerDrawW());
             }
+            if (gpu.eccUncorrectedVolatile() != null) {
+                g.setEccUncorrectedVolatile(gpu.eccUncorrectedVolatile());
+            }
+            if (gpu.eccUncorrectedAggregate() != null) {
+                g.setEccUncorrectedAggregate(gpu.eccUncorrectedAggregate());
+            }
+            if (gpu.remappedRowsPending() != null) {
+                g.setRemappedRowsPending(gpu.remappedRowsPending());
+            }
+            if (gpu.remappedRowsFailed() != null) {
+                g.setRemappedRowsFailed(gpu.remappedRowsFailed());
+            }
+            g.addAllThrottleReasonsActive(listOrEmpty(gpu.throttleReasonsActive()));
+            if (gpu.persistenceMode() != null) {
+                g.setPersistenceMode(gpu.persistenceMode());
+            }
+            if (gpu.migEnabled() != null) {
+                g.setMigEnabled(gpu.migEnabled());
+            }
+            if (gpu.pciBusId() != null) {
+                g.setPciBusId(gpu.pciBusId());
+            }
             builder.addGpus(g);
         }
         return builder.build();
@@ -106,7 +128,15 @@ public final class ProtoMapping {
                                 g.getMemoryTotalMib(), g.getMemoryUsedMib(),
                                 g.hasUtilizationPercent() ? g.getUtilizationPercent() : null,
                                 g.hasTemperatureC() ? g.getTemperatureC() : null,
-                                g.hasPowerDrawW() ? g.getPowerDrawW() : null))
+                                g.hasPowerDrawW() ? g.getPowerDrawW() : null,
+                                g.hasEccUncorrectedVolatile() ? g.getEccUncorrectedVolatile() : null,
+                                g.hasEccUncorrectedAggregate() ? g.getEccUncorrectedAggregate() : null,
+                                g.hasRemappedRowsPending() ? g.getRemappedRowsPending() : null,
+                                g.hasRemappedRowsFailed() ? g.getRemappedRowsFailed() : null,
+                                List.copyOf(g.getThrottleReasonsActiveList()),
+                                g.hasPersistenceMode() ? g.getPersistenceMode() : null,
+                                g.hasMigEnabled() ? g.getMigEnabled() : null,
+                                g.hasPciBusId() ? g.getPciBusId() : null))
                         .toList(),
                 emptyToNull(r.getGpuDriverVersion()),
                 emptyToNull(r.getCudaVersion()),

@@ -31,13 +31,32 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
     private Path dir;
 
     /** The health query, with the throttle fields as drivers since R535 name them. */
-    public static final String HEALTH_QUERY = "--query-gpu=index,uuid,ecc.errors.uncorrected.volatile.total,"
+    public static final String HEALTH_QUERY = "--query-gpu=index,uuid,pci.bus_id,ecc.errors.uncorrected.volatile.total,"
+            + "ecc.errors.uncorrected.aggregate.total,persistence_mode,mig.mode.current,"
             + "clocks_event_reasons.hw_slowdown,clocks_event_reasons.hw_thermal_slowdown,"
             + "clocks_event_reasons.hw_power_brake_slowdown,clocks_event_reasons.sw_thermal_slowdown";
     private static final String OLD_HEALTH_QUERY = HEALTH_QUERY.replace("clocks_event_reasons", "clocks_throttle_reasons");
 
     /** The files next to the script that steer it; {@link #reset} removes them all. */
-    public static final List<String> KNOBS = List.of("mode", "gone", "ecc", "remap", "throttle", "apps", "old-driver", "resets");
+    public static final List<String> KNOBS = List.of("mode", "gone", "ecc", "remap", "throttle", "apps", "old-driver", "resets",
+            "diag");
+
+    /** The PCI addresses the fake's GPUs report ({@code pci.bus_id}) and the kernel names them by in Xid lines. */
+    public static final String PCI_0 = "00000000:18:00.0";
+    public static final String PCI_1 = "00000000:2A:00.0";
+
+    /** The fake kernel log next to the script ({@code fleetlink.agent.gpu.kernel-log}), in /dev/kmsg's record format. */
+    public static final String KERNEL_LOG = "kmsg";
+    private static final String KERNEL_LOG_START = """
+            5,0,0,-;Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)
+            6,1,0,-;Command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=/dev/nvme0n1p2 ro quiet
+            6,1520,8120345,-;nvidia-nvlink: Nvlink Core is being initialized, major device number 237
+            4,1521,8120991,-;NVRM: loading NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024
+            3,1522,9102331,-;NVRM: Xid (PCI:0000:18:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.
+            """;
+
+    /** The fake dcgmi next to the script, steered by the {@code diag} knob ({@code fail}: GPU 1 fails; {@code hang}). */
+    public static final String DCGMI = "dcgmi";
 
     /**
      * The script, for tests that build an {@code NvidiaSmi} themselves. Files next to it steer it:
@@ -65,8 +84,9 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
                 health() {
                   t=$(knob throttle)
                   a() { if [ "$t" = "$1" ]; then echo Active; else echo Not Active; fi; }
-                  echo "0, %4$s, 0, Not Active, Not Active, Not Active, Not Active"
-                  [ -e "$D/gone" ] || echo "1, %5$s, $(knob ecc || echo 0), $(a hw_slowdown), $(a hw_thermal_slowdown), $(a hw_power_brake_slowdown), $(a sw_thermal_slowdown)"
+                  e=$(knob ecc || echo 0)
+                  echo "0, %4$s, %8$s, 0, 0, Enabled, Disabled, Not Active, Not Active, Not Active, Not Active"
+                  [ -e "$D/gone" ] || echo "1, %5$s, %9$s, $e, $e, Disabled, [N/A], $(a hw_slowdown), $(a hw_thermal_slowdown), $(a hw_power_brake_slowdown), $(a sw_thermal_slowdown)"
                 }
                 case "$*" in
                   "%3$s --format=csv,noheader,nounits")
@@ -109,9 +129,67 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
                     exit 2
                     ;;
                 esac
-                """.formatted(dir, NO_DRIVER_MESSAGE, QUERY, UUID_0, UUID_1, HEALTH_QUERY, OLD_HEALTH_QUERY));
+                """.formatted(dir, NO_DRIVER_MESSAGE, QUERY, UUID_0, UUID_1, HEALTH_QUERY, OLD_HEALTH_QUERY, PCI_0, PCI_1));
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(dir.resolve(KERNEL_LOG), KERNEL_LOG_START);
+        Path dcgmi = dir.resolve(DCGMI);
+        Files.writeString(dcgmi, """
+                #!/bin/sh
+                # Answers "dcgmi diag -r N" like DCGM 3.3 on the fake's two GPUs, steered by %1$s/diag (see FakeNvidiaSmi).
+                D='%1$s'
+                d="$(cat "$D/diag" 2>/dev/null)"
+                if [ "$1 $2" != "diag -r" ]; then
+                  echo "Usage: dcgmi diag -r <level>" >&2
+                  exit 1
+                fi
+                if [ "$d" = hang ]; then
+                  exec sleep 60
+                fi
+                echo "Successfully ran diagnostic for group."
+                echo "+---------------------------+------------------------------------------------+"
+                echo "| Diagnostic                | Result                                         |"
+                echo "+===========================+================================================+"
+                echo "|-----  Metadata  ----------+------------------------------------------------|"
+                echo "| DCGM Version              | 3.3.5                                          |"
+                echo "| Driver Version Detected   | 550.54.15                                      |"
+                echo "| GPU Device IDs Detected   | 2330,2330                                      |"
+                echo "|-----  Deployment  --------+------------------------------------------------|"
+                echo "| Denylist                  | Pass                                           |"
+                echo "| NVML Library              | Pass                                           |"
+                echo "| CUDA Main Library         | Pass                                           |"
+                echo "| Permissions and OS Blocks | Pass                                           |"
+                echo "| Persistence Mode          | Pass                                           |"
+                echo "| Environment Variables     | Pass                                           |"
+                if [ "$d" = fail ]; then
+                  echo "| Page Retirement/Row Remap | Fail - GPU: 1                                  |"
+                  echo "| Warning                   | GPU 1 There are pending row remaps. Reset the  |"
+                  echo "|                           | GPU to apply them.                             |"
+                else
+                  echo "| Page Retirement/Row Remap | Pass                                           |"
+                fi
+                echo "| Graphics Processes        | Pass                                           |"
+                echo "| Inforom                   | Pass                                           |"
+                echo "+---------------------------+------------------------------------------------+"
+                [ "$d" = fail ] && exit 226
+                exit 0
+                """.formatted(dir));
+        Files.setPosixFilePermissions(dcgmi, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
+    }
+
+    /**
+     * Appends an Xid line to the fake kernel log next to {@code script}, as the driver logs it and
+     * /dev/kmsg shows it, e.g. {@code 3,1530,9342211,-;NVRM: Xid (PCI:0000:2a:00): 79, pid=1234, ...}.
+     */
+    public static void logXid(Path script, String pciBusId, int xid, String detail) throws IOException {
+        Path log = script.resolveSibling(KERNEL_LOG);
+        List<String> lines = Files.readAllLines(log);
+        long seq = lines.isEmpty() ? 0 : Long.parseLong(lines.get(lines.size() - 1).split(",")[1]) + 1;
+        String[] parts = pciBusId.split("[:.]");
+        String pci = String.format("%04x:%s:%s", Long.parseLong(parts[0], 16), parts[1].toLowerCase(java.util.Locale.ROOT),
+                parts[2].toLowerCase(java.util.Locale.ROOT));
+        Files.writeString(log, "3," + seq + "," + (9_000_000 + seq * 1000) + ",-;NVRM: Xid (PCI:" + pci + "): " + xid + ", "
+                + detail + "\n", java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** Sets one of the {@link #KNOBS} next to {@code script}. */
@@ -124,6 +202,7 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
         for (String knob : KNOBS) {
             Files.deleteIfExists(script.resolveSibling(knob));
         }
+        Files.writeString(script.resolveSibling(KERNEL_LOG), KERNEL_LOG_START);
     }
 
     /** Switches the fake next to {@code script} between a working driver and none. */
@@ -141,7 +220,9 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
         try {
             dir = Files.createTempDirectory("fl-nvsmi");
             return Map.of("fleetlink.agent.gpu.nvidia-smi", install(dir).toString(),
-                    "fleetlink.agent.gpu.state-dir", dir.resolve("state").toString());
+                    "fleetlink.agent.gpu.state-dir", dir.resolve("state").toString(),
+                    "fleetlink.agent.gpu.kernel-log", dir.resolve(KERNEL_LOG).toString(),
+                    "fleetlink.agent.gpu.dcgmi", dir.resolve(DCGMI).toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

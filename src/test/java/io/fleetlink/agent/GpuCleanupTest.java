@@ -23,7 +23,10 @@ import org.junit.jupiter.api.TestInstance;
 
 import io.fleetlink.agent.ops.GpuScrubber;
 import io.fleetlink.agent.ops.ProcessStopper;
+import io.fleetlink.agent.os.GpuDiag;
 import io.fleetlink.agent.os.GpuStateFile;
+import io.fleetlink.agent.os.LinuxGpuDiag;
+import io.fleetlink.agent.os.LinuxKernelLog;
 import io.fleetlink.agent.os.HostCommands;
 import io.fleetlink.agent.os.LinuxNvidiaSmi;
 import io.fleetlink.agent.os.ProcFs;
@@ -38,6 +41,7 @@ import io.fleetlink.support.HostOpsProfile;
 import io.fleetlink.support.RealParts;
 import io.fleetlink.support.TestUsers;
 import io.fleetlink.support.TestUsers.TestUser;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
@@ -66,6 +70,9 @@ class GpuCleanupTest {
     @Inject
     Users users;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     private TestUser user;
     private Process stray;
 
@@ -73,6 +80,24 @@ class GpuCleanupTest {
     void createUser() {
         RealParts.requireRoot();
         user = TestUsers.create();
+        // The agent records the first inventory and baseline at start, on a thread of its own: let it finish
+        // before the tests remove the state file, so it cannot write one behind a test's back.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> Files.exists(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)));
+    }
+
+    @Test
+    void theAgentRecordsTheInventoryAndBaselineAtStart() throws Exception {
+        // The state file removed by the tests is recorded again the way start-up does it.
+        GpuScrubber scrubber = scrubber(config, new LinuxKernelLog(config.gpu().kernelLog(), config.gpu().timeout()));
+        scrubber.recordBaselineInBackground();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> Files.exists(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)));
+        GpuStateFile.State state = GpuStateFile.read(Path.of(config.gpu().stateDir()));
+        assertThat(state.inventory()).extracting(gpu -> gpu.pciBusId()).containsExactly(FakeNvidiaSmi.PCI_0, FakeNvidiaSmi.PCI_1);
+        assertThat(state.kernelLogSeq()).isEqualTo(1522L);
+        FakeNvidiaSmi.set(fake(), "ecc", "1");
+        assertFails("GPU 1 " + U1 + ": ecc: 1 uncorrectable ECC errors since the allocation began");
     }
 
     @AfterAll
@@ -120,7 +145,7 @@ class GpuCleanupTest {
     void anotherUsersProcessIsLeftAndFailsTheStep() throws Exception {
         stray = new ProcessBuilder("sleep", "300").start();
         FakeNvidiaSmi.set(fake(), "apps", stray.pid() + " " + U1);
-        assertFails("GPU 1 " + U1 + ": 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
+        assertFails("GPU 1 " + U1 + ": processes: 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
         assertThat(stray.isAlive()).isTrue();
     }
 
@@ -128,26 +153,117 @@ class GpuCleanupTest {
     void aGpuThatDisappearsFailsTheStep() throws Exception {
         assertThat(gpuStep().getBoolean("success")).isTrue();
         FakeNvidiaSmi.set(fake(), "gone", "");
-        assertFails("GPU 1 " + U1 + ": missing since the inventory was recorded");
+        assertFails("GPU 1 " + U1 + ": present: missing since the inventory was recorded");
     }
 
     @Test
     void uncorrectableEccErrorsSinceTheBaselineFailTheStep() throws Exception {
         assertThat(gpuStep().getBoolean("success")).isTrue();
         FakeNvidiaSmi.set(fake(), "ecc", "2");
-        assertFails("GPU 1 " + U1 + ": 2 uncorrectable ECC errors since the baseline");
+        double failedBefore = checks("ecc", "fail");
+        double passedBefore = checks("ecc", "pass");
+        assertFails("GPU 1 " + U1 + ": ecc: 2 uncorrectable ECC errors since the allocation began");
+        // fleetlink_gpu_checks_total{check,outcome}: GPU 1 failed, GPU 0 passed.
+        assertThat(checks("ecc", "fail")).isEqualTo(failedBefore + 1);
+        assertThat(checks("ecc", "pass")).isEqualTo(passedBefore + 1);
+    }
+
+    private double checks(String check, String outcome) {
+        var counter = registry.find(GpuScrubber.CHECKS_METRIC).tag("check", check).tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void aPassingStepMovesTheBaselineAndAFailingOneDoesNot() throws Exception {
+        FakeNvidiaSmi.set(fake(), "ecc", "5");
+        assertThat(gpuStep().getBoolean("success")).as("errors before the first check are history").isTrue();
+        FakeNvidiaSmi.set(fake(), "ecc", "7");
+        assertFails("GPU 1 " + U1 + ": ecc: 2 uncorrectable ECC errors since the allocation began");
+        assertFails("GPU 1 " + U1 + ": ecc: 2 uncorrectable ECC errors since the allocation began");
+        GpuStateFile.State state = GpuStateFile.read(Path.of(config.gpu().stateDir()));
+        assertThat(state.eccBaseline()).containsEntry(U1, 5L);
+        assertThat(state.kernelLogSeq()).isEqualTo(1522L);
+        assertThat(state.bootId()).isNotBlank();
+    }
+
+    @Test
+    void aFatalXidSinceTheAllocationBeganFailsTheGpuItNames() throws Exception {
+        // The log already holds an Xid 79 of GPU 0 from before the agent first looked: history, not this allocation.
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        FakeNvidiaSmi.logXid(fake(), FakeNvidiaSmi.PCI_1, 13, "pid=4242, name=python, Graphics SM Warp Exception on (GPC 0, TPC 1, SM 0)");
+        JsonPath passing = gpuStep();
+        assertThat(passing.getBoolean("success")).as("Xid 13 is not in the fatal list").isTrue();
+        FakeNvidiaSmi.logXid(fake(), FakeNvidiaSmi.PCI_1, 48, "pid=4242, name=python, An uncorrectable double bit error (DBE) "
+                + "has been detected on GPU in the framebuffer at partition 6, subpartition 0.");
+        assertFails("GPU 1 " + U1 + ": xid: fatal Xid 48 since the allocation began (PCI:0000:2a:00: 48, pid=4242, "
+                + "name=python, An uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at "
+                + "partition 6, subpartition 0.)");
+    }
+
+    @Test
+    void aGpuThatFellOffTheBusIsNamedByItsXid() throws Exception {
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        FakeNvidiaSmi.set(fake(), "gone", "");
+        FakeNvidiaSmi.logXid(fake(), FakeNvidiaSmi.PCI_1, 79, "pid=1234, name=python, GPU has fallen off the bus.");
+        assertFails("GPU 1 " + U1 + ": present: missing since the inventory was recorded; GPU 1 " + U1
+                + ": xid: fatal Xid 79 since the allocation began (PCI:0000:2a:00: 79, pid=1234, name=python, "
+                + "GPU has fallen off the bus.)");
+    }
+
+    @Test
+    void aFatalXidOnAnUnknownAddressFailsUnderItsAddress() throws Exception {
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        FakeNvidiaSmi.logXid(fake(), "00000000:C1:00.0", 79, "pid=1234, name=python, GPU has fallen off the bus.");
+        assertFails("GPU ? PCI:0000:c1:00: xid: fatal Xid 79 since the allocation began (PCI:0000:c1:00: 79, pid=1234, "
+                + "name=python, GPU has fallen off the bus.)");
+    }
+
+    @Test
+    void anUnreadableKernelLogFailsTheXidCheck() throws Exception {
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        GpuScrubber scrubber = scrubber(config, new LinuxKernelLog(fake().resolveSibling("no-such-kmsg").toString(),
+                config.gpu().timeout()));
+        CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
+        assertThat(step.success()).isFalse();
+        assertThat(step.message()).startsWith("GPU 0 " + U0 + ": xid: kernel log not readable: cannot read the kernel log ")
+                .contains("No such file or directory");
+    }
+
+    @Test
+    void dcgmiDiagRunsAtTheConfiguredLevelAndAFailureNamesTheGpu() throws Exception {
+        GpuScrubber scrubber = scrubber(withGpu("diagLevel", 1), new LinuxKernelLog(config.gpu().kernelLog(), config.gpu().timeout()));
+        CleanupMachineResponse.Step passing = scrubber.cleanupStep(users.requireTenant(user.name()), false);
+        assertThat(passing.success()).as(passing.message()).isTrue();
+        FakeNvidiaSmi.set(fake(), "diag", "fail");
+        CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
+        assertThat(step.success()).isFalse();
+        assertThat(step.message()).isEqualTo("GPU 1 " + U1 + ": diag: dcgmi diag failed: Page Retirement/Row Remap "
+                + "(Fail - GPU: 1 GPU 1 There are pending row remaps. Reset the GPU to apply them.)");
+    }
+
+    @Test
+    void aHungDcgmiFailsTheDiagCheckWithinItsDeadline() throws Exception {
+        FakeNvidiaSmi.set(fake(), "diag", "hang");
+        GpuScrubber scrubber = scrubber(withGpu("diagLevel", 1, "diagTimeout", Duration.ofSeconds(2)),
+                new LinuxKernelLog(config.gpu().kernelLog(), config.gpu().timeout()));
+        long started = System.nanoTime();
+        CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+        assertThat(step.success()).isFalse();
+        assertThat(step.message()).contains("GPU 0 " + U0 + ": diag: dcgmi diag -r 1 did not finish within 2000 ms "
+                + "(fleetlink.agent.gpu.diag-timeout)");
     }
 
     @Test
     void aPendingRemapFailsTheStep() throws Exception {
         FakeNvidiaSmi.set(fake(), "remap", "pending");
-        assertFails("GPU 1 " + U1 + ": a row remapping is pending (reset the GPU to apply it)");
+        assertFails("GPU 1 " + U1 + ": remapped-rows: a row remapping is pending (reset the GPU to apply it)");
     }
 
     @Test
     void activeThrottlingFailsTheStep() throws Exception {
         FakeNvidiaSmi.set(fake(), "throttle", "hw_power_brake_slowdown");
-        assertFails("GPU 1 " + U1 + ": throttling active: hw_power_brake_slowdown");
+        assertFails("GPU 1 " + U1 + ": throttling: throttling active: hw_power_brake_slowdown");
     }
 
     @Test
@@ -180,13 +296,15 @@ class GpuCleanupTest {
         FakeNvidiaSmi.setNoDriver(fake(), true);
         JsonPath step = gpuStep();
         assertThat(step.getBoolean("success")).isFalse();
-        assertThat(step.getString("message")).contains("GPU 0 " + U0 + ": not readable: nvidia-smi").contains("exited with 9");
+        assertThat(step.getString("message")).contains("GPU 0 " + U0 + ": present: not readable: nvidia-smi").contains("exited with 9");
     }
 
     @Test
     void aMachineWithoutNvidiaSmiIsSkipped() {
         GpuScrubber scrubber = new GpuScrubber(config,
-                new LinuxNvidiaSmi(new HostCommands(), "nvidia-smi-fl-absent", Duration.ofSeconds(1)), procFs, signals, stopper);
+                new LinuxNvidiaSmi(new HostCommands(), "nvidia-smi-fl-absent", Duration.ofSeconds(1)),
+                new LinuxKernelLog(config.gpu().kernelLog(), config.gpu().timeout()), diag(), procFs, signals, stopper,
+                new SimpleMeterRegistry());
         UserAccount account = users.requireTenant(user.name());
         CleanupMachineResponse.Step step = scrubber.cleanupStep(account, false);
         assertThat(step.success()).isTrue();
@@ -198,13 +316,13 @@ class GpuCleanupTest {
     void onReleaseResetsEveryIdleGpuAndLeavesABusyOne() throws Exception {
         stray = new ProcessBuilder("sleep", "300").start();
         FakeNvidiaSmi.set(fake(), "apps", stray.pid() + " " + U1);
-        GpuScrubber scrubber = new GpuScrubber(withReset(AgentConfig.GpuReset.ON_RELEASE),
-                new LinuxNvidiaSmi(new HostCommands(), fake().toString(), config.gpu().timeout()), procFs, signals, stopper);
+        GpuScrubber scrubber = scrubber(withGpu("reset", AgentConfig.GpuReset.ON_RELEASE),
+                new LinuxKernelLog(config.gpu().kernelLog(), config.gpu().timeout()));
         CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
         assertThat(Files.readAllLines(fake().resolveSibling("resets"))).containsExactly("0");
         assertThat(step.success()).isFalse();
         assertThat(step.message()).startsWith("GPU 0 " + U0 + " reset; GPU 1 " + U1 + " not reset (in use); ")
-                .endsWith("GPU 1 " + U1 + ": 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
+                .endsWith("GPU 1 " + U1 + ": processes: 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
     }
 
     @Test
@@ -218,7 +336,7 @@ class GpuCleanupTest {
         assertThat(body.getList("data.gpus.uuid", String.class)).containsExactly(U0, U1);
         assertThat(body.getList("data.gpus.healthy", Boolean.class)).containsExactly(true, false);
         assertThat(body.getList("data.gpus[1].checks.name", String.class))
-                .containsExactly("present", "remapped-rows", "ecc", "throttling", "processes");
+                .containsExactly("present", "remapped-rows", "ecc", "throttling", "processes", "xid");
         assertThat(body.getString("data.gpus[1].checks[3].message")).isEqualTo("throttling active: hw_slowdown");
         assertThat(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)).doesNotExist();
     }
@@ -237,11 +355,27 @@ class GpuCleanupTest {
         }
     }
 
-    /** The agent's settings with another {@code fleetlink.agent.gpu.reset}. */
-    private AgentConfig withReset(AgentConfig.GpuReset reset) {
+    /** A scrubber over the fake nvidia-smi and dcgmi with these settings and this kernel log. */
+    private GpuScrubber scrubber(AgentConfig settings, LinuxKernelLog kernelLog) {
+        return new GpuScrubber(settings, new LinuxNvidiaSmi(new HostCommands(), fake().toString(), config.gpu().timeout()),
+                kernelLog, new LinuxGpuDiag(new HostCommands(), settings.gpu().dcgmi(), settings.gpu().diagTimeout()),
+                procFs, signals, stopper, new SimpleMeterRegistry());
+    }
+
+    private GpuDiag diag() {
+        return new LinuxGpuDiag(new HostCommands(), config.gpu().dcgmi(), config.gpu().diagTimeout());
+    }
+
+    /** The agent's settings with other {@code fleetlink.agent.gpu.*} values: pairs of method name and value. */
+    private AgentConfig withGpu(Object... overrides) {
+        Map<String, Object> values = new java.util.HashMap<>();
+        for (int i = 0; i < overrides.length; i += 2) {
+            values.put((String) overrides[i], overrides[i + 1]);
+        }
         AgentConfig.Gpu gpu = (AgentConfig.Gpu) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] { AgentConfig.Gpu.class },
-                (proxy, method, args) -> method.getName().equals("reset") ? reset : method.invoke(config.gpu(), args));
+                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName())
+                        : method.invoke(config.gpu(), args));
         return (AgentConfig) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { AgentConfig.class },
                 (proxy, method, args) -> method.getName().equals("gpu") ? gpu : method.invoke(config, args));
     }

@@ -66,6 +66,18 @@ class SystemInfoTest {
                 .body("data.gpus[1].utilization_percent", nullValue())
                 .body("data.gpus[1].power_draw_w", nullValue())
                 .body("data.gpus[1].temperature_c", equalTo(35.0f))
+                // What the GPU health gate reads; nvidia-smi's [N/A] is absent, not false or zero.
+                .body("data.gpus[0].pci_bus_id", equalTo(FakeNvidiaSmi.PCI_0))
+                .body("data.gpus[0].ecc_uncorrected_volatile", equalTo(0))
+                .body("data.gpus[0].ecc_uncorrected_aggregate", equalTo(0))
+                .body("data.gpus[0].persistence_mode", equalTo(true))
+                .body("data.gpus[0].mig_enabled", equalTo(false))
+                .body("data.gpus[0].throttle_reasons_active", hasSize(0))
+                .body("data.gpus[0]", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("remapped_rows_pending")))
+                .body("data.gpus[1].remapped_rows_pending", equalTo(false))
+                .body("data.gpus[1].remapped_rows_failed", equalTo(false))
+                .body("data.gpus[1].persistence_mode", equalTo(false))
+                .body("data.gpus[1]", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("mig_enabled")))
                 .body("data.gpu_driver_version", equalTo("550.54.15"))
                 .body("data.cuda_version", equalTo("12.4"))
                 .body("data.gpu_error", nullValue())
@@ -108,6 +120,12 @@ class SystemInfoTest {
             AgentProto.GpuInfo second = info.getGpus(1);
             assertThat(second.hasUtilizationPercent()).isFalse();
             assertThat(second.hasPowerDrawW()).isFalse();
+            assertThat(first.getPciBusId()).isEqualTo(FakeNvidiaSmi.PCI_0);
+            assertThat(first.hasRemappedRowsPending()).as("[N/A]").isFalse();
+            assertThat(second.hasRemappedRowsPending()).isTrue();
+            assertThat(second.hasMigEnabled()).as("[N/A]").isFalse();
+            assertThat(second.getEccUncorrectedVolatile()).isZero();
+            assertThat(second.getThrottleReasonsActiveList()).isEmpty();
             assertThat(info.getGpuDriverVersion()).isEqualTo("550.54.15");
             assertThat(info.getCudaVersion()).isEqualTo("12.4");
             assertThat(info.getGpuError()).isEmpty();

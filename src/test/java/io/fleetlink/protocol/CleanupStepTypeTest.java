@@ -9,8 +9,8 @@ class CleanupStepTypeTest {
     @Test
     void keepsTheWireNamesAndTheirRunOrder() {
         assertThat(CleanupStepType.wireNames()).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
-        // What the controller asks for: every step an agent of the previous release knows, in run order.
-        assertThat(CleanupMachineRequest.CONTROLLER_TYPES).containsExactly("process", "data", "ssh", "docker", "datasets");
+        // What the controller asks for: every step, in run order; an older agent is asked again without gpu.
+        assertThat(CleanupMachineRequest.CONTROLLER_TYPES).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
         assertThat(CleanupStepType.fromWireName("docker")).contains(CleanupStepType.DOCKER);
         assertThat(CleanupStepType.fromWireName("gpu")).contains(CleanupStepType.GPU);
     }

@@ -107,6 +107,45 @@ public final class FakeAgent implements AutoCloseable {
                 + "\"message\":\"engine not answering\",\"removed\":[]}]}}");
     }
 
+    /**
+     * An agent older than the gpu step: a cleanup naming {@code gpu} (second in the controller's list) is
+     * refused with the 400 such an agent gives; one without it succeeds.
+     */
+    public FakeAgent cleanupWithoutGpuStep() {
+        server.stubFor(post(urlEqualTo("/api/v1/machine/cleanup"))
+                .atPriority(1)
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("\"gpu\""))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"success\":false,\"code\":400,\"message\":\"types[1]: must be one of process, "
+                                + "data, ssh, docker, datasets\"}")));
+        server.stubFor(post(urlEqualTo("/api/v1/machine/cleanup"))
+                .atPriority(2)
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"success\":true,\"code\":200,\"message\":\"ok\",\"data\":{\"success\":true,"
+                                + "\"steps\":[{\"type\":\"process\",\"success\":true,\"message\":\"ok\",\"removed\":[]}]}}")));
+        return this;
+    }
+
+    /** A cleanup whose gpu step fails a check, as the agent reports it. */
+    public FakeAgent cleanupGpuCheckFails(String failure) {
+        return answer("/api/v1/machine/cleanup", 500, "{\"success\":false,\"code\":500,\"message\":\"cleanup failed\","
+                + "\"data\":{\"success\":false,\"steps\":[{\"type\":\"process\",\"success\":true,\"message\":\"ok\","
+                + "\"removed\":[]},{\"type\":\"gpu\",\"success\":false,\"message\":\"ended 1 processes of fltenant on "
+                + "the GPUs; " + failure + "\",\"removed\":[\"4121\"]}]}}");
+    }
+
+    /** How many cleanup requests named the gpu step, and how many did not. */
+    public int cleanupRequests(boolean withGpu) {
+        return (int) server.getAllServeEvents().stream()
+                .filter(event -> event.getRequest().getUrl().equals("/api/v1/machine/cleanup"))
+                .filter(event -> event.getRequest().getBodyAsString().contains("\"gpu\"") == withGpu)
+                .count();
+    }
+
     public FakeAgent stopProcessSucceeds(String taskId) {
         return answer("/api/v1/process/stop", 200, "{\"success\":true,\"code\":200,\"message\":\"ok\",\"data\":"
                 + "{\"task_id\":\"" + taskId + "\",\"killed_pids\":[4242],\"escalated_to_kill\":false,\"already_stopped\":false}}");

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentIdentity;
 import io.fleetlink.agent.handler.AgentRequestHandler;
+import io.fleetlink.agent.ops.GpuScrubber;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.agent.security.AgentCredentials;
 import io.fleetlink.config.AgentConfig;
@@ -24,13 +25,15 @@ public class AgentLifecycle implements RoleLifecycle {
     private final AgentCredentials credentials;
     private final AgentIdentity identity;
     private final AgentRequestHandler handler;
+    private final GpuScrubber gpus;
 
     public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity,
-            AgentRequestHandler handler) {
+            AgentRequestHandler handler, GpuScrubber gpus) {
         this.config = config;
         this.credentials = credentials;
         this.identity = identity;
         this.handler = handler;
+        this.gpus = gpus;
     }
 
     @Override
@@ -46,6 +49,8 @@ public class AgentLifecycle implements RoleLifecycle {
         long epoch = handler.openState();
         Log.infof("Agent %s (version %s) started at fencing epoch %d (state in %s)", identity.hostId(), identity.version(),
                 epoch, config.stateDir());
+        // The GPU gate's first inventory and baseline, so even the first allocation is checked against them.
+        gpus.recordBaselineInBackground();
     }
 
     @Override

@@ -8,10 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import java.util.Set;
+
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import io.fleetlink.agent.AgentException;
+import io.fleetlink.agent.os.GpuDiag;
 import io.fleetlink.agent.os.GpuHealth;
+import io.fleetlink.agent.os.KernelLog;
+import io.fleetlink.agent.os.Xids;
 import io.fleetlink.agent.os.GpuStateFile;
 import io.fleetlink.agent.os.NvidiaSmi;
 import io.fleetlink.agent.os.ProcFs;
@@ -22,19 +28,30 @@ import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineResponse.Step;
 import io.fleetlink.protocol.CleanupStepType;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 
 /**
  * The GPU health gate: the cleanup's gpu step (end the cleaned user's processes on the GPUs, reset
- * them if so configured, then check every GPU) and the checks alone. Keeps the inventory and the ECC
- * baselines in {@link GpuStateFile}. Until the controller takes the ECC baseline at allocation time,
- * the baseline of a GPU is taken at its first check. Blocking.
+ * them if so configured, then check every GPU) and the checks alone. Keeps the inventory and the
+ * baseline "since the allocation began" (ECC counts, kernel log position) in {@link GpuStateFile}; the
+ * baseline moves whenever a gpu step passes, i.e. when the host goes back to the pool. Blocking.
  */
 @ApplicationScoped
 public class GpuScrubber {
 
-    /** The checks of every GPU, or why there are none to run. */
-    public record Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error) {
+    /** Counter: verdicts of the gpu step's checks, by check and outcome (pass, fail; skipped under check "all"). */
+    public static final String CHECKS_METRIC = "fleetlink.gpu.checks";
+
+    /**
+     * The checks of every GPU, or why there are none to run; {@code next} is the state to keep if the host
+     * now goes back to the pool (today's ECC counts and kernel log position as the new baseline).
+     */
+    public record Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error, GpuStateFile.State next) {
+
+        public Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error) {
+            this(gpus, skipped, error, null);
+        }
 
         public boolean healthy() {
             return error == null && gpus.stream().allMatch(GpuHealth.Gpu::healthy);
@@ -43,16 +60,24 @@ public class GpuScrubber {
 
     private final AgentConfig config;
     private final NvidiaSmi smi;
+    private final KernelLog kernelLog;
+    private final GpuDiag diag;
     private final ProcFs procFs;
     private final Signals signals;
     private final ProcessStopper stopper;
+    private final MeterRegistry registry;
 
-    public GpuScrubber(AgentConfig config, NvidiaSmi smi, ProcFs procFs, Signals signals, ProcessStopper stopper) {
+    @Inject
+    public GpuScrubber(AgentConfig config, NvidiaSmi smi, KernelLog kernelLog, GpuDiag diag, ProcFs procFs, Signals signals,
+            ProcessStopper stopper, MeterRegistry registry) {
         this.config = config;
         this.smi = smi;
+        this.kernelLog = kernelLog;
+        this.diag = diag;
         this.procFs = procFs;
         this.signals = signals;
         this.stopper = stopper;
+        this.registry = registry;
     }
 
     /** Whether this machine has GPUs: nvidia-smi is installed and sees GPUs now or saw them before. */
@@ -68,6 +93,33 @@ public class GpuScrubber {
             return true; // a state file that cannot be read is for the step to report
         }
         return !smi.query().gpus().isEmpty();
+    }
+
+    /**
+     * Records the inventory and the baseline (ECC counts, kernel log position) if none is recorded yet,
+     * on a thread of its own so a hung nvidia-smi cannot hold up the agent's start; called once at start.
+     * Without it, the first allocation after the agent is installed would be checked against a baseline
+     * taken at its own release.
+     */
+    public void recordBaselineInBackground() {
+        Thread thread = new Thread(() -> {
+            try {
+                if (!smi.installed()) {
+                    return;
+                }
+                GpuStateFile.State state = GpuStateFile.read(stateDir());
+                if (state.inventory().isEmpty() || (kernelLog.configured() && state.kernelLogSeq() == null)) {
+                    Outcome outcome = check(true, false);
+                    Log.infof("GPU health gate: %s", outcome.skipped() != null ? outcome.skipped()
+                            : outcome.error() != null ? "no baseline recorded: " + outcome.error()
+                                    : "inventory and baseline of " + outcome.gpus().size() + " GPUs recorded");
+                }
+            } catch (IOException | RuntimeException e) {
+                Log.warnf("GPU health gate: no baseline recorded at start: %s", e.getMessage());
+            }
+        }, "fleetlink-gpu-baseline");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** The cleanup's gpu step for {@code user}. */
@@ -106,8 +158,31 @@ public class GpuScrubber {
         if (config.gpu().reset() == AgentConfig.GpuReset.ON_RELEASE) {
             notes.addAll(resetIdle());
         }
-        Outcome outcome = check(true);
+        Outcome outcome = check(true, true);
+        count(outcome);
+        if (outcome.healthy() && outcome.skipped() == null && outcome.next() != null) {
+            try {
+                // The host goes back to the pool: what happens from now on counts against the next allocation.
+                GpuStateFile.write(stateDir(), outcome.next());
+            } catch (IOException e) {
+                return new Step(type, false, "cannot write " + stateDir().resolve(GpuStateFile.NAME)
+                        + " (fleetlink.agent.gpu.state-dir), so the next allocation would have no baseline: " + e.getMessage(),
+                        ended);
+            }
+        }
         return toStep(outcome, notes, ended);
+    }
+
+    private void count(Outcome outcome) {
+        if (outcome.skipped() != null) {
+            registry.counter(CHECKS_METRIC, "check", "all", "outcome", "skipped").increment();
+            return;
+        }
+        for (GpuHealth.Gpu gpu : outcome.gpus()) {
+            for (GpuHealth.Check check : gpu.checks()) {
+                registry.counter(CHECKS_METRIC, "check", check.name(), "outcome", check.ok() ? "pass" : "fail").increment();
+            }
+        }
     }
 
     /** Resets every GPU no process uses; a GPU that is busy or refuses is noted and left to the checks. */
@@ -131,7 +206,10 @@ public class GpuScrubber {
         return notes;
     }
 
-    /** CheckGpuHealth: every check, recording nothing (no inventory, no baseline), signalling nothing. */
+    /**
+     * CheckGpuHealth: every check but dcgmi's diagnostic (minutes of load on the GPUs; the gpu step runs it),
+     * recording nothing (no inventory, no baseline), signalling nothing.
+     */
     public CheckGpuHealthResponse health() {
         Outcome outcome = check(false);
         return new CheckGpuHealthResponse(outcome.healthy(),
@@ -145,10 +223,16 @@ public class GpuScrubber {
     }
 
     /**
-     * Runs every check. With {@code record}, records the inventory when none is recorded yet and a
-     * GPU's ECC baseline when it has none; without, writes nothing. No other side effect.
+     * Runs every check but dcgmi's diagnostic (the gpu step's alone). With {@code record}, records the
+     * inventory, a GPU's ECC baseline and the kernel log position where none is recorded yet; without,
+     * writes nothing. No other side effect; the outcome's {@code next} is for the caller to keep.
      */
     public Outcome check(boolean record) {
+        return check(record, false);
+    }
+
+    /** {@link #check(boolean)}, with dcgmi's diagnostic when {@code diagnose} and it is configured. */
+    private Outcome check(boolean record, boolean diagnose) {
         if (!smi.installed()) {
             return new Outcome(List.of(), "no GPUs on this machine (nvidia-smi not found), skipped", null);
         }
@@ -175,14 +259,38 @@ public class GpuScrubber {
         GpuStateFile.State updated = state;
         if (health.ok() && state.inventory().isEmpty()) {
             updated = updated.withInventory(health.rows().stream()
-                    .map(row -> new GpuHealth.Recorded(row.index(), row.uuid()))
+                    .map(row -> new GpuHealth.Recorded(row.index(), row.uuid(), row.pciBusId()))
                     .toList());
+        } else if (health.ok()) {
+            updated = updated.withInventory(withPciAddresses(state.inventory(), health.rows()));
         }
         Map<String, Long> baseline = new HashMap<>(state.eccBaseline());
         health.rows().stream()
                 .filter(row -> row.eccUncorrectedVolatile() != null && !baseline.containsKey(row.uuid()))
                 .forEach(row -> baseline.put(row.uuid(), row.eccUncorrectedVolatile()));
         updated = updated.withBaseline(baseline);
+        // The kernel log since the baseline's position; with no position yet, the position is now.
+        NvidiaSmi.Answer<Xids.Event> xids = null;
+        Long logEnd = state.kernelLogSeq();
+        String boot = state.bootId();
+        if (kernelLog.configured()) {
+            boot = kernelLog.bootId();
+            boolean positioned = state.kernelLogSeq() != null;
+            // Sequence numbers restart at each boot: after a reboot, the whole of this boot's log is new.
+            long after = !positioned ? Long.MAX_VALUE : java.util.Objects.equals(state.bootId(), boot) ? state.kernelLogSeq() : -1;
+            KernelLog.Read read = kernelLog.read(after, Xids.MARKER);
+            if (read.ok()) {
+                xids = NvidiaSmi.Answer.of(read.entries().stream()
+                        .flatMap(entry -> Xids.parse(entry).stream())
+                        .toList());
+                logEnd = read.lastSeq();
+                if (!positioned) {
+                    updated = updated.withKernelLog(read.lastSeq(), boot);
+                }
+            } else {
+                xids = NvidiaSmi.Answer.failed(read.error(), read.timedOut());
+            }
+        }
         if (record && !updated.equals(state)) {
             try {
                 GpuStateFile.write(dir, updated);
@@ -194,10 +302,31 @@ public class GpuScrubber {
         // Only the main probe's hang is worth skipping the others for: each has its own deadline.
         NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps = health.ok() ? smi.remappedRows() : NvidiaSmi.Answer.of(List.of());
         NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = health.ok() ? smi.computeApps() : NvidiaSmi.Answer.of(List.of());
+        // Only the gpu step runs dcgmi's diagnostic: it loads the GPUs for seconds to hours.
+        GpuDiag.Result diagnosis = diagnose && health.ok() && config.gpu().diagLevel() > 0 && diag.installed()
+                ? diag.run(config.gpu().diagLevel())
+                : null;
         // Unrecorded, the GPUs present stand in for the inventory and today's ECC counts for the baseline.
         List<GpuHealth.Gpu> gpus = GpuHealth.evaluate(updated.inventory(), updated.eccBaseline(),
-                new GpuHealth.Readings(health, remaps, apps, this::owner));
-        return new Outcome(gpus, null, null);
+                new GpuHealth.Readings(health, remaps, apps, this::owner, xids, Set.copyOf(config.gpu().fatalXids()), diagnosis));
+        Map<String, Long> eccNow = new HashMap<>(updated.eccBaseline());
+        health.rows().stream()
+                .filter(row -> row.eccUncorrectedVolatile() != null)
+                .forEach(row -> eccNow.put(row.uuid(), row.eccUncorrectedVolatile()));
+        GpuStateFile.State next = updated.withBaseline(eccNow)
+                .withKernelLog(xids != null && xids.ok() ? logEnd : updated.kernelLogSeq(), xids != null && xids.ok() ? boot : updated.bootId());
+        return new Outcome(gpus, null, null, next);
+    }
+
+    /** The inventory with the PCI address of each GPU present filled in where it was not recorded. */
+    private static List<GpuHealth.Recorded> withPciAddresses(List<GpuHealth.Recorded> inventory, List<NvidiaSmi.HealthRow> rows) {
+        return inventory.stream()
+                .map(gpu -> gpu.pciBusId() != null ? gpu : rows.stream()
+                        .filter(row -> row.uuid().equals(gpu.uuid()) && row.pciBusId() != null)
+                        .findFirst()
+                        .map(row -> new GpuHealth.Recorded(gpu.index(), gpu.uuid(), row.pciBusId()))
+                        .orElse(gpu))
+                .toList();
     }
 
     private String owner(int pid) {

@@ -2,6 +2,9 @@ package io.fleetlink.agent.ops;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -32,6 +35,36 @@ public class SystemInfoCollector {
         this.nvidiaSmi = nvidiaSmi;
     }
 
+    /**
+     * The GPUs with what the health gate reads (ECC, remapped rows, throttling, persistence and MIG mode),
+     * from two more probes, each with its deadline; asked only when the device query worked, and a GPU
+     * a probe did not answer for keeps those readings absent.
+     */
+    private List<GetSystemInfoResponse.Gpu> withHealthReadings(NvidiaSmi.Report report) {
+        if (report.gpus().isEmpty()) {
+            return List.of();
+        }
+        NvidiaSmi.Answer<NvidiaSmi.HealthRow> health = nvidiaSmi.health();
+        NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps = health.timedOut() ? NvidiaSmi.Answer.of(List.of()) : nvidiaSmi.remappedRows();
+        Map<String, NvidiaSmi.HealthRow> healthByUuid = new HashMap<>();
+        health.rows().forEach(row -> healthByUuid.put(row.uuid(), row));
+        Map<String, NvidiaSmi.RemapRow> remapByUuid = new HashMap<>();
+        remaps.rows().stream().filter(row -> row.uuid() != null).forEach(row -> remapByUuid.put(row.uuid(), row));
+        return report.gpus().stream()
+                .map(g -> {
+                    NvidiaSmi.HealthRow h = healthByUuid.get(g.uuid());
+                    NvidiaSmi.RemapRow r = remapByUuid.get(g.uuid());
+                    return new GetSystemInfoResponse.Gpu(g.index(), g.uuid(), g.name(), g.memoryTotalMib(), g.memoryUsedMib(),
+                            g.utilizationPercent(), g.temperatureC(), g.powerDrawW(),
+                            h == null ? null : h.eccUncorrectedVolatile(), h == null ? null : h.eccUncorrectedAggregate(),
+                            r == null ? null : r.pending(), r == null ? null : r.failure(),
+                            h == null ? List.of() : h.activeThrottleReasons(),
+                            h == null ? null : h.persistenceMode(), h == null ? null : h.migEnabled(),
+                            h == null ? null : h.pciBusId());
+                })
+                .toList();
+    }
+
     public GetSystemInfoResponse collect() {
         NvidiaSmi.Report gpus = nvidiaSmi.query();
         try {
@@ -48,10 +81,7 @@ public class SystemInfoCollector {
                     disks.list().stream()
                             .map(d -> new GetSystemInfoResponse.Disk(d.mountPoint(), d.fsType(), d.totalBytes(), d.freeBytes()))
                             .toList(),
-                    gpus.gpus().stream()
-                            .map(g -> new GetSystemInfoResponse.Gpu(g.index(), g.uuid(), g.name(), g.memoryTotalMib(), g.memoryUsedMib(),
-                                    g.utilizationPercent(), g.temperatureC(), g.powerDrawW()))
-                            .toList(),
+                    withHealthReadings(gpus),
                     gpus.driverVersion(),
                     gpus.cudaVersion(),
                     gpus.error(),

@@ -5,8 +5,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import io.fleetlink.protocol.GpuChecks;
 
 /**
  * The GPU health checks as a pure function: from what nvidia-smi answered, the inventory recorded
@@ -15,11 +21,13 @@ import java.util.stream.Collectors;
  */
 public final class GpuHealth {
 
-    public static final String PRESENT = "present";
-    public static final String REMAPPED_ROWS = "remapped-rows";
-    public static final String ECC = "ecc";
-    public static final String THROTTLING = "throttling";
-    public static final String PROCESSES = "processes";
+    public static final String PRESENT = GpuChecks.PRESENT;
+    public static final String REMAPPED_ROWS = GpuChecks.REMAPPED_ROWS;
+    public static final String ECC = GpuChecks.ECC;
+    public static final String THROTTLING = GpuChecks.THROTTLING;
+    public static final String PROCESSES = GpuChecks.PROCESSES;
+    public static final String XID = GpuChecks.XID;
+    public static final String DIAG = GpuChecks.DIAG;
 
     /** One check of one GPU. */
     public record Check(String name, boolean ok, String message) {
@@ -32,29 +40,44 @@ public final class GpuHealth {
             return checks.stream().allMatch(Check::ok);
         }
 
-        /** "GPU 3 GPU-…: message" for each failed check. */
+        /** "GPU 3 GPU-…: ecc: message" for each failed check ({@link GpuChecks#failure}). */
         public List<String> failures() {
             return checks.stream()
                     .filter(check -> !check.ok())
-                    .map(check -> label(index, uuid) + ": " + check.message())
+                    .map(check -> GpuChecks.failure(label(index, uuid), check.name(), check.message()))
                     .toList();
         }
     }
 
-    /** A GPU as the inventory recorded it. */
-    public record Recorded(int index, String uuid) {
+    /** A GPU as the inventory recorded it; {@code pciBusId} ties a kernel Xid line to it once it is gone. */
+    public record Recorded(@JsonProperty("index") int index, @JsonProperty("uuid") String uuid,
+            @JsonProperty("pci_bus_id") String pciBusId) {
+
+        public Recorded(int index, String uuid) {
+            this(index, uuid, null);
+        }
     }
 
-    /** What the probes answered; {@code owner} names the user of a pid (for messages), null when unknown. */
+    /**
+     * What the probes answered; {@code owner} names the user of a pid (for messages), null when unknown.
+     * {@code xids} are the Xids logged since the allocation began (null: no kernel log configured, no
+     * Xid check), {@code fatalXids} the ones that fail a GPU; {@code diag} is dcgmi's verdict (null: not run).
+     */
     public record Readings(NvidiaSmi.Answer<NvidiaSmi.HealthRow> health, NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps,
-            NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps, IntFunction<String> owner) {
+            NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps, IntFunction<String> owner, NvidiaSmi.Answer<Xids.Event> xids,
+            Set<Integer> fatalXids, GpuDiag.Result diag) {
+
+        public Readings(NvidiaSmi.Answer<NvidiaSmi.HealthRow> health, NvidiaSmi.Answer<NvidiaSmi.RemapRow> remaps,
+                NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps, IntFunction<String> owner) {
+            this(health, remaps, apps, owner, null, Set.of(), null);
+        }
     }
 
     private GpuHealth() {
     }
 
     public static String label(int index, String uuid) {
-        return "GPU " + index + " " + uuid;
+        return index < 0 ? "GPU ? " + uuid : "GPU " + index + " " + uuid;
     }
 
     /**
@@ -63,19 +86,32 @@ public final class GpuHealth {
      */
     public static List<Gpu> evaluate(List<Recorded> inventory, Map<String, Long> eccBaseline, Readings readings) {
         List<Gpu> result = new ArrayList<>();
+        // The PCI address of every GPU, present or recorded, so an Xid names the GPU it is about.
+        Map<String, String> uuidByPci = new HashMap<>();
+        inventory.stream()
+                .filter(gpu -> gpu.pciBusId() != null)
+                .forEach(gpu -> uuidByPci.put(Xids.pci(gpu.pciBusId()), gpu.uuid()));
+        readings.health().rows().stream()
+                .filter(row -> row.pciBusId() != null)
+                .forEach(row -> uuidByPci.put(Xids.pci(row.pciBusId()), row.uuid()));
         if (!readings.health().ok()) {
             for (Recorded gpu : inventory) {
-                result.add(new Gpu(gpu.index(), gpu.uuid(), List.of(new Check(PRESENT, false,
-                        "not readable: " + readings.health().error()))));
+                List<Check> checks = new ArrayList<>();
+                checks.add(new Check(PRESENT, false, "not readable: " + readings.health().error()));
+                xidCheck(readings, gpu.uuid(), uuidByPci).ifPresent(checks::add);
+                result.add(new Gpu(gpu.index(), gpu.uuid(), List.copyOf(checks)));
             }
+            result.addAll(unattributedXids(readings, uuidByPci));
             return result;
         }
         Map<String, NvidiaSmi.HealthRow> present = new LinkedHashMap<>();
         readings.health().rows().forEach(row -> present.put(row.uuid(), row));
         for (Recorded gpu : inventory) {
             if (!present.containsKey(gpu.uuid())) {
-                result.add(new Gpu(gpu.index(), gpu.uuid(), List.of(new Check(PRESENT, false,
-                        "missing since the inventory was recorded"))));
+                List<Check> checks = new ArrayList<>();
+                checks.add(new Check(PRESENT, false, "missing since the inventory was recorded"));
+                xidCheck(readings, gpu.uuid(), uuidByPci).ifPresent(checks::add);
+                result.add(new Gpu(gpu.index(), gpu.uuid(), List.copyOf(checks)));
             }
         }
         Map<String, Recorded> recorded = new HashMap<>();
@@ -93,10 +129,76 @@ public final class GpuHealth {
             checks.add(eccCheck(row, eccBaseline.get(row.uuid())));
             checks.add(throttleCheck(row));
             checks.add(processCheck(readings.apps(), row.uuid(), readings.owner()));
+            xidCheck(readings, row.uuid(), uuidByPci).ifPresent(checks::add);
+            diagCheck(readings.diag(), row.index()).ifPresent(checks::add);
             result.add(new Gpu(row.index(), row.uuid(), List.copyOf(checks)));
         }
+        result.addAll(unattributedXids(readings, uuidByPci));
         result.sort(java.util.Comparator.comparingInt(Gpu::index));
         return result;
+    }
+
+    /** The Xid check of one GPU; empty when no kernel log is configured. */
+    static Optional<Check> xidCheck(Readings readings, String uuid, Map<String, String> uuidByPci) {
+        NvidiaSmi.Answer<Xids.Event> xids = readings.xids();
+        if (xids == null) {
+            return Optional.empty();
+        }
+        if (!xids.ok()) {
+            return Optional.of(new Check(XID, false, "kernel log not readable: " + xids.error()));
+        }
+        List<Xids.Event> mine = xids.rows().stream()
+                .filter(event -> uuid.equals(uuidByPci.get(event.pci())))
+                .toList();
+        return Optional.of(xidVerdict(mine, readings.fatalXids()));
+    }
+
+    private static Check xidVerdict(List<Xids.Event> events, Set<Integer> fatal) {
+        List<Xids.Event> fatalEvents = events.stream().filter(event -> fatal.contains(event.xid())).toList();
+        if (!fatalEvents.isEmpty()) {
+            Xids.Event first = fatalEvents.get(0);
+            String codes = fatalEvents.stream().map(event -> String.valueOf(event.xid())).distinct()
+                    .collect(Collectors.joining(", "));
+            return new Check(XID, false, (fatalEvents.size() == 1 ? "fatal Xid " : fatalEvents.size() + " fatal Xids (")
+                    + codes + (fatalEvents.size() == 1 ? "" : ")") + " since the allocation began (PCI:" + first.pci() + ": "
+                    + first.xid() + (first.detail().isEmpty() ? "" : ", " + first.detail()) + ")");
+        }
+        if (!events.isEmpty()) {
+            return new Check(XID, true, events.size() + " non-fatal Xids since the allocation began ("
+                    + events.stream().map(event -> String.valueOf(event.xid())).distinct().collect(Collectors.joining(", ")) + ")");
+        }
+        return new Check(XID, true, "no Xid since the allocation began");
+    }
+
+    /** A fatal Xid on a PCI address no GPU has (present or recorded) is still a failure, under its address. */
+    private static List<Gpu> unattributedXids(Readings readings, Map<String, String> uuidByPci) {
+        if (readings.xids() == null || !readings.xids().ok()) {
+            return List.of();
+        }
+        Map<String, List<Xids.Event>> byPci = new LinkedHashMap<>();
+        readings.xids().rows().stream()
+                .filter(event -> !uuidByPci.containsKey(event.pci()) && readings.fatalXids().contains(event.xid()))
+                .forEach(event -> byPci.computeIfAbsent(event.pci(), pci -> new ArrayList<>()).add(event));
+        return byPci.entrySet().stream()
+                .map(entry -> new Gpu(-1, "PCI:" + entry.getKey(), List.of(xidVerdict(entry.getValue(), readings.fatalXids()))))
+                .toList();
+    }
+
+    /** dcgmi's verdict on one GPU: a failed test that names it, or names no GPU, fails it; empty when not run. */
+    static Optional<Check> diagCheck(GpuDiag.Result diag, int index) {
+        if (diag == null) {
+            return Optional.empty();
+        }
+        if (diag.error() != null) {
+            return Optional.of(new Check(DIAG, false, diag.error()));
+        }
+        List<String> failed = diag.failures().stream()
+                .filter(failure -> failure.gpus().isEmpty() || failure.gpus().contains(index))
+                .map(failure -> failure.test() + " (" + failure.detail() + ")")
+                .toList();
+        return Optional.of(failed.isEmpty()
+                ? new Check(DIAG, true, "dcgmi diag passed")
+                : new Check(DIAG, false, "dcgmi diag failed: " + String.join(", ", failed)));
     }
 
     static Check remapCheck(NvidiaSmi.Answer<NvidiaSmi.RemapRow> answer, NvidiaSmi.RemapRow row) {
@@ -121,9 +223,9 @@ public final class GpuHealth {
             return new Check(ECC, true, "uncorrectable ECC errors not reported by this GPU");
         }
         if (baseline == null || now <= baseline) {
-            return new Check(ECC, true, "no uncorrectable ECC errors since the baseline");
+            return new Check(ECC, true, "no uncorrectable ECC errors since the allocation began");
         }
-        return new Check(ECC, false, (now - baseline) + " uncorrectable ECC errors since the baseline");
+        return new Check(ECC, false, (now - baseline) + " uncorrectable ECC errors since the allocation began");
     }
 
     static Check throttleCheck(NvidiaSmi.HealthRow row) {

@@ -30,21 +30,35 @@ public final class GpuStateFile {
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    /** The file's content; an absent file reads as {@link #EMPTY}. */
+    /**
+     * The file's content; an absent file reads as {@link #EMPTY}. The baseline (ECC counts, kernel log
+     * position and the boot it belongs to) is where "since the allocation began" starts: it is moved
+     * after every gpu step that passed, i.e. whenever the host goes back to the pool clean.
+     */
     public record State(@JsonProperty("inventory") List<GpuHealth.Recorded> inventory,
-            @JsonProperty("ecc_baseline") Map<String, Long> eccBaseline) {
+            @JsonProperty("ecc_baseline") Map<String, Long> eccBaseline,
+            @JsonProperty("kernel_log_seq") Long kernelLogSeq,
+            @JsonProperty("boot_id") String bootId) {
 
         public State {
             inventory = inventory == null ? List.of() : List.copyOf(inventory);
             eccBaseline = eccBaseline == null ? Map.of() : Map.copyOf(eccBaseline);
         }
 
+        public State(List<GpuHealth.Recorded> inventory, Map<String, Long> eccBaseline) {
+            this(inventory, eccBaseline, null, null);
+        }
+
         public State withBaseline(Map<String, Long> baseline) {
-            return new State(inventory, baseline);
+            return new State(inventory, baseline, kernelLogSeq, bootId);
         }
 
         public State withInventory(List<GpuHealth.Recorded> gpus) {
-            return new State(gpus, eccBaseline);
+            return new State(gpus, eccBaseline, kernelLogSeq, bootId);
+        }
+
+        public State withKernelLog(Long seq, String boot) {
+            return new State(inventory, eccBaseline, seq, boot);
         }
     }
 
@@ -64,7 +78,7 @@ public final class GpuStateFile {
     public static void write(Path dir, State state) throws IOException {
         Files.createDirectories(dir);
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-                new State(state.inventory(), new TreeMap<>(state.eccBaseline())));
+                new State(state.inventory(), new TreeMap<>(state.eccBaseline()), state.kernelLogSeq(), state.bootId()));
         Path temp = Files.createTempFile(dir, NAME, ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

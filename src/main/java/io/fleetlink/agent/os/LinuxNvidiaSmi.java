@@ -167,7 +167,8 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
 
     /** Drivers since R535 name the throttle fields {@code clocks_event_reasons.*}; older ones {@code clocks_throttle_reasons.*}. */
     static String healthQuery(String throttlePrefix) {
-        StringBuilder query = new StringBuilder("--query-gpu=index,uuid,ecc.errors.uncorrected.volatile.total");
+        StringBuilder query = new StringBuilder("--query-gpu=index,uuid,pci.bus_id,ecc.errors.uncorrected.volatile.total,"
+                + "ecc.errors.uncorrected.aggregate.total,persistence_mode,mig.mode.current");
         THROTTLE_REASONS.forEach(reason -> query.append(',').append(throttlePrefix).append('.').append(reason));
         return query.toString();
     }
@@ -183,7 +184,7 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
         if (!rows.ok() && !rows.timedOut() && rows.error().contains("is not a valid field")) {
             rows = csv(List.of(healthQuery("clocks_throttle_reasons"), "--format=csv,noheader,nounits"));
         }
-        return parseRows(rows, 2 + 1 + THROTTLE_REASONS.size(), LinuxNvidiaSmi::parseHealth);
+        return parseRows(rows, HEALTH_FIXED_COLUMNS + THROTTLE_REASONS.size(), LinuxNvidiaSmi::parseHealth);
     }
 
     @Override
@@ -205,13 +206,26 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
         return Optional.ofNullable(answer.error());
     }
 
+    /** index, uuid, pci.bus_id, the two ECC counts, persistence and MIG mode; the throttle reasons follow. */
+    static final int HEALTH_FIXED_COLUMNS = 7;
+
     static HealthRow parseHealth(String[] fields) {
         java.util.Map<String, Boolean> throttle = new java.util.LinkedHashMap<>();
         for (int i = 0; i < THROTTLE_REASONS.size(); i++) {
-            throttle.put(THROTTLE_REASONS.get(i), activeOrNull(fields[3 + i]));
+            throttle.put(THROTTLE_REASONS.get(i), activeOrNull(fields[HEALTH_FIXED_COLUMNS + i]));
         }
-        return new HealthRow(index(fields[0], "index"), textOrNull(fields[1]), wholeOrNull(fields[2]),
+        return new HealthRow(index(fields[0], "index"), textOrNull(fields[1]), textOrNull(fields[2]),
+                wholeOrNull(fields[3]), wholeOrNull(fields[4]), enabledOrNull(fields[5]), enabledOrNull(fields[6]),
                 java.util.Collections.unmodifiableMap(throttle));
+    }
+
+    /** "Enabled" true, "Disabled" false, placeholders ({@code [N/A]}, {@code [Not Supported]}) null. */
+    static Boolean enabledOrNull(String cell) {
+        return switch (cell.strip()) {
+            case "Enabled" -> Boolean.TRUE;
+            case "Disabled" -> Boolean.FALSE;
+            default -> null;
+        };
     }
 
     /** Runs one query within the timeout; each line of stdout split at commas and stripped. */

@@ -31,9 +31,24 @@ public interface NvidiaSmi {
     /**
      * The health readings of one GPU; a null reading is one nvidia-smi does not report
      * ({@code [N/A]}, {@code [Not Supported]}), never zero. {@code throttle} maps a reason
-     * ({@code hw_slowdown}, ...) to whether it is active, null where not reported.
+     * ({@code hw_slowdown}, ...) to whether it is active, null where not reported. {@code pciBusId} is
+     * nvidia-smi's {@code pci.bus_id} ({@code 00000000:18:00.0}), which kernel Xid lines name the GPU by.
      */
-    record HealthRow(int index, String uuid, Long eccUncorrectedVolatile, java.util.Map<String, Boolean> throttle) {
+    record HealthRow(int index, String uuid, String pciBusId, Long eccUncorrectedVolatile, Long eccUncorrectedAggregate,
+            Boolean persistenceMode, Boolean migEnabled, java.util.Map<String, Boolean> throttle) {
+
+        /** The readings the checks use, with no PCI address and none of the informational ones. */
+        public HealthRow(int index, String uuid, Long eccUncorrectedVolatile, java.util.Map<String, Boolean> throttle) {
+            this(index, uuid, null, eccUncorrectedVolatile, null, null, null, throttle);
+        }
+
+        /** The throttle reasons reported active, in the order they were asked for. */
+        public java.util.List<String> activeThrottleReasons() {
+            return throttle.entrySet().stream()
+                    .filter(entry -> Boolean.TRUE.equals(entry.getValue()))
+                    .map(java.util.Map.Entry::getKey)
+                    .toList();
+        }
     }
 
     /** Row remapping of one GPU (Ampere and later); null where not reported. */

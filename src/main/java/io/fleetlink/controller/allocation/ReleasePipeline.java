@@ -12,7 +12,9 @@ import io.fleetlink.controller.host.HandoverReport;
 import io.fleetlink.controller.host.HandoverReportRepository;
 import io.fleetlink.controller.host.HostRepository;
 import io.fleetlink.controller.host.HostState;
+import io.fleetlink.controller.host.CleanupVerdict;
 import io.fleetlink.controller.host.MachineCleanup;
+import io.fleetlink.controller.host.QuarantineMetrics;
 import io.fleetlink.controller.operation.Operation;
 import io.fleetlink.controller.operation.OperationEnds;
 import io.fleetlink.controller.operation.OperationRepository;
@@ -44,10 +46,11 @@ public class ReleasePipeline implements Pipeline {
     private final HandoverReportRepository reports;
     private final OutboxRepository outbox;
     private final ReplicaIdentity replica;
+    private final QuarantineMetrics quarantines;
 
     public ReleasePipeline(Store store, MachineCleanup cleanup, OperationEnds ends, OperationRepository operations,
             AllocationRepository allocations, HostRepository hosts, HandoverReportRepository reports,
-            OutboxRepository outbox, ReplicaIdentity replica) {
+            OutboxRepository outbox, ReplicaIdentity replica, QuarantineMetrics quarantines) {
         this.store = store;
         this.cleanup = cleanup;
         this.ends = ends;
@@ -57,6 +60,7 @@ public class ReleasePipeline implements Pipeline {
         this.reports = reports;
         this.outbox = outbox;
         this.replica = replica;
+        this.quarantines = quarantines;
     }
 
     @Override
@@ -79,8 +83,10 @@ public class ReleasePipeline implements Pipeline {
         String allocationId = op.payload().allocationId();
         AllocationStatus status = clean ? AllocationStatus.RELEASED : AllocationStatus.CLEANUP_FAILED;
         HostState hostState = clean ? HostState.AVAILABLE : HostState.QUARANTINED;
+        CleanupVerdict verdict = outcome.verdict();
         HandoverReport report = HandoverReport.of(HandoverReport.RELEASE, allocationId, op.hostId(), op.operationId(),
-                clean, error, op.epoch(), outcome.response(), outcome.startedAt(), outcome.finishedAt());
+                clean, error, op.epoch(), outcome.response(), outcome.startedAt(), outcome.finishedAt())
+                .withQuarantineReason(verdict.quarantineReason());
         return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(),
                         clean ? OperationStatus.SUCCEEDED : OperationStatus.FAILED, error, now)
                         .chain(() -> TransitionNotMadeException.require(allocations.transition(tx, allocationId,
@@ -89,11 +95,13 @@ public class ReleasePipeline implements Pipeline {
                         .chain(() -> TransitionNotMadeException.require(hosts.transition(tx, op.hostId(),
                                 List.of(HostState.RELEASING), hostState, clean ? null : allocationId, now),
                                 "host " + op.hostId() + " RELEASING → " + hostState))
+                        .chain(() -> hosts.quarantineReason(tx, op.hostId(), verdict.quarantineReason()))
                         .chain(() -> reports.insert(tx, report, now))
                         .chain(() -> outbox.add(tx, CallbackEvent.allocation(
                                 clean ? CallbackEvent.ALLOCATION_RELEASED : CallbackEvent.ALLOCATION_CLEANUP_FAILED,
-                                allocationId, op.hostId(), status.name(), error, now)
+                                allocationId, op.hostId(), status.name(), error, verdict.quarantineReason(), now)
                                 .withReport(report, AllocationService.reportPath(allocationId)))))
+                .invoke(() -> quarantines.quarantined(verdict))
                 .invoke(() -> {
                     if (clean) {
                         Log.infof("Allocation %s on host %s is RELEASED (operation %s): %d processes ended, %d data "

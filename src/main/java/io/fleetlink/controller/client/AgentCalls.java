@@ -8,6 +8,7 @@ import java.util.function.BiFunction;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.protocol.AgentRpc;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
@@ -61,6 +62,15 @@ public class AgentCalls {
     public Uni<GetSystemInfoResponse> getSystemInfo(String hostId) {
         return call(hostId, AgentRpc.SYSTEM_INFO, CallContext.of(null, null), null,
                 (client, options) -> client.getSystemInfo(options));
+    }
+
+    /**
+     * The GPU health gate's checks now (nothing signalled, reset or recorded on the machine). Read-only:
+     * retried on unreachable, timeout and 5xx like ping; deadline {@code fleetlink.controller.timeouts.gpu-health}.
+     */
+    public Uni<CheckGpuHealthResponse> checkGpuHealth(String hostId) {
+        return call(hostId, AgentRpc.GPU_HEALTH, CallContext.of(null, null), null,
+                (client, options) -> client.checkGpuHealth(options));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.fleetlink.controller.client;
 
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
@@ -30,6 +31,9 @@ public interface AgentClient extends AutoCloseable {
     Uni<PingResponse> ping(CallOptions options);
 
     Uni<GetSystemInfoResponse> getSystemInfo(CallOptions options);
+
+    /** CheckGpuHealth: the GPU health gate's checks now, with no side effect on the machine. */
+    Uni<CheckGpuHealthResponse> checkGpuHealth(CallOptions options);
 
     Uni<StopProcessResponse> stopProcess(StopProcessRequest request, CallOptions options);
 

@@ -36,6 +36,10 @@ interface AgentRestApi {
     @Path("/system/info")
     Uni<Response> systemInfo(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization);
 
+    @GET
+    @Path("/gpu/health")
+    Uni<Response> gpuHealth(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization);
+
     @POST
     @Path("/process/stop")
     Uni<Response> stopProcess(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,

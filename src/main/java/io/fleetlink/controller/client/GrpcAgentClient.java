@@ -11,6 +11,7 @@ import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.MountDatasetResponse;
@@ -73,6 +74,12 @@ final class GrpcAgentClient implements AgentClient {
     @Override
     public Uni<GetSystemInfoResponse> getSystemInfo(CallOptions options) {
         return call(AgentRpc.SYSTEM_INFO, options, s -> s.getSystemInfo(AgentProto.GetSystemInfoRequest.getDefaultInstance())
+                .map(ProtoMapping::fromProto));
+    }
+
+    @Override
+    public Uni<CheckGpuHealthResponse> checkGpuHealth(CallOptions options) {
+        return call(AgentRpc.GPU_HEALTH, options, s -> s.checkGpuHealth(AgentProto.CheckGpuHealthRequest.getDefaultInstance())
                 .map(ProtoMapping::fromProto));
     }
 

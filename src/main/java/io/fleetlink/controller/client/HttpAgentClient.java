@@ -18,6 +18,7 @@ import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.MountDatasetResponse;
@@ -74,6 +75,11 @@ final class HttpAgentClient implements AgentClient {
     @Override
     public Uni<GetSystemInfoResponse> getSystemInfo(CallOptions options) {
         return exchange(AgentRpc.SYSTEM_INFO, options, GetSystemInfoResponse.class, id -> api.systemInfo(authorization));
+    }
+
+    @Override
+    public Uni<CheckGpuHealthResponse> checkGpuHealth(CallOptions options) {
+        return exchange(AgentRpc.GPU_HEALTH, options, CheckGpuHealthResponse.class, id -> api.gpuHealth(authorization));
     }
 
     @Override

@@ -26,6 +26,22 @@ public record CleanupOutcome(boolean clean, String error, CleanupMachineResponse
         return new CleanupOutcome(false, "cleanup call failed: " + why, null, failure, started, Instant.now());
     }
 
+    /**
+     * What a cleanup that was not clean means for the host: its quarantine reason (a failed GPU check
+     * names the GPU and the check) and the reason's class for metrics; clean when the cleanup was.
+     */
+    public CleanupVerdict verdict() {
+        if (clean) {
+            return CleanupVerdict.clean();
+        }
+        if (response == null) {
+            return CleanupVerdict.agentFailed(error);
+        }
+        CleanupVerdict verdict = CleanupVerdict.of(response);
+        // An answer that said success while a step failed (or the reverse) is still not clean.
+        return verdict.isClean() ? new CleanupVerdict(error, error, "step") : verdict;
+    }
+
     private static String nonEmpty(String text, String otherwise) {
         return text == null || text.isEmpty() ? otherwise : text;
     }

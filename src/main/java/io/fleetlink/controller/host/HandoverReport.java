@@ -29,7 +29,7 @@ public record HandoverReport(
         String agentVersion,
         String startedAt,
         String finishedAt,
-        /** Why the host was quarantined, when it was; filled by the GPU gate's verdict (not yet). */
+        /** Why the host was quarantined, when it was (the GPU and check, or the failed step); null when clean. */
         String quarantineReason,
         Removed processesEnded,
         Removed dataEntriesRemoved,
@@ -92,6 +92,13 @@ public record HandoverReport(
                 stamped && response.finishedAt() != null && !response.finishedAt().isEmpty() ? response.finishedAt()
                         : finished.toString(),
                 null, processes, data, bytes, keys, sessions, containers, datasets, steps);
+    }
+
+    /** This report naming why the host was quarantined (null: it was not). */
+    public HandoverReport withQuarantineReason(String reason) {
+        return new HandoverReport(allocationId, hostId, operationId, kind, clean, error, epoch, agentVersion, startedAt,
+                finishedAt, reason, processesEnded, dataEntriesRemoved, dataBytesRemoved, keysRevoked, sessionsEnded,
+                containersRemoved, datasetsUnmounted, steps);
     }
 
     private static Removed removed(CleanupMachineResponse.Step step) {

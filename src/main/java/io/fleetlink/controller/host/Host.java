@@ -10,6 +10,8 @@ import java.util.Map;
  * {@code drained} is kept beside {@code state}, not as a state of its own: a drained host still goes
  * ALLOCATED → RELEASING → AVAILABLE (or QUARANTINED) while its allocation runs out, and only new
  * allocations are refused.
+ * {@code quarantineReason} says why the host was QUARANTINED (the GPU and check, or the failed cleanup
+ * step); kept while a manual cleanup runs, null once one frees the host.
  */
 public record Host(
         String hostId,
@@ -27,13 +29,14 @@ public record Host(
         long agentEpoch,
         boolean drained,
         String drainReason,
-        Instant drainedAt) {
+        Instant drainedAt,
+        String quarantineReason) {
 
-    /** A host as registered: before any ownership change, not drained. */
+    /** A host as registered: before any ownership change, not drained, not quarantined. */
     public Host(String hostId, String address, Integer httpPort, Integer grpcPort, Map<String, String> labels,
             HostState state, Reachability reachability, Instant lastSeen, String allocationId, Instant createdAt,
             Instant updatedAt) {
         this(hostId, address, httpPort, grpcPort, labels, state, reachability, lastSeen, allocationId, createdAt,
-                updatedAt, 0, 0, false, null, null);
+                updatedAt, 0, 0, false, null, null, null);
     }
 }

@@ -38,9 +38,11 @@ public class HostCleanupPipeline implements Pipeline {
     private final OutboxRepository outbox;
     private final MachineCleanup cleanup;
     private final ReplicaIdentity replica;
+    private final QuarantineMetrics quarantines;
 
     public HostCleanupPipeline(Store store, OperationRepository operations, OperationEnds ends, HostRepository hosts,
-            HandoverReportRepository reports, OutboxRepository outbox, MachineCleanup cleanup, ReplicaIdentity replica) {
+            HandoverReportRepository reports, OutboxRepository outbox, MachineCleanup cleanup, ReplicaIdentity replica,
+            QuarantineMetrics quarantines) {
         this.store = store;
         this.operations = operations;
         this.ends = ends;
@@ -49,6 +51,7 @@ public class HostCleanupPipeline implements Pipeline {
         this.outbox = outbox;
         this.cleanup = cleanup;
         this.replica = replica;
+        this.quarantines = quarantines;
     }
 
     @Override
@@ -64,18 +67,22 @@ public class HostCleanupPipeline implements Pipeline {
                 .recoverWithUni(e -> ends.transitionNotMade(op, (TransitionNotMadeException) e));
     }
 
+    /** A clean host also loses its quarantine reason: a manual cleanup that succeeds frees it. */
     private Uni<PipelineOutcome> record(Operation op, CleanupOutcome outcome) {
         Instant now = Sql.now();
         boolean clean = outcome.clean();
         String allocationId = op.payload().allocationId();
         HostState to = clean ? HostState.AVAILABLE : HostState.QUARANTINED;
+        CleanupVerdict verdict = outcome.verdict();
         HandoverReport report = HandoverReport.of(HandoverReport.HOST_CLEANUP, allocationId, op.hostId(), op.operationId(),
-                clean, outcome.error(), op.epoch(), outcome.response(), outcome.startedAt(), outcome.finishedAt());
+                clean, outcome.error(), op.epoch(), outcome.response(), outcome.startedAt(), outcome.finishedAt())
+                .withQuarantineReason(verdict.quarantineReason());
         return store.inTransaction(tx -> operations.finish(tx, op.operationId(), replica.id(),
                         clean ? OperationStatus.SUCCEEDED : OperationStatus.FAILED, outcome.error(), now)
                         .chain(() -> TransitionNotMadeException.require(hosts.transition(tx, op.hostId(),
                                 List.of(HostState.RELEASING), to, clean ? null : allocationId, now),
                                 "host " + op.hostId() + " RELEASING → " + to))
+                        .chain(() -> hosts.quarantineReason(tx, op.hostId(), verdict.quarantineReason()))
                         .chain(() -> reports.insert(tx, report, now))
                         .chain(() -> clean
                                 ? outbox.add(tx, CallbackEvent.host(CallbackEvent.HOST_CLEANED, op.hostId(), allocationId,
@@ -83,6 +90,7 @@ public class HostCleanupPipeline implements Pipeline {
                                         .withReport(report, allocationId == null ? null
                                                 : "/api/v1/allocations/" + allocationId + "/report"))
                                 : Uni.createFrom().voidItem()))
+                .invoke(() -> quarantines.quarantined(verdict))
                 .replaceWith(clean ? PipelineOutcome.succeeded()
                         : PipelineOutcome.failed(outcome.failure() != null ? outcome.failure()
                                 : new IllegalStateException(outcome.error())));

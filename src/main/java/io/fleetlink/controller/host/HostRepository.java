@@ -35,6 +35,10 @@ public class HostRepository {
      * reported, so the controller never fences itself out (a restored store, a host deleted and re-added).
      */
     private static final String NEXT_EPOCH = "epoch = GREATEST(epoch, agent_epoch) + 1";
+    /** Read, never inserted: a new host has none; set by {@link #quarantineReason}. */
+    private static final String READ_COLUMNS = COLUMNS + ", quarantine_reason";
+    /** Longest reason kept; an agent's message can be long, the reason is for a person to read. */
+    static final int MAX_REASON = 2000;
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
     };
 
@@ -55,12 +59,12 @@ public class HostRepository {
 
     /** The host, or null. */
     public Uni<Host> find(SqlClient client, String hostId) {
-        return Sql.query(client, "SELECT " + COLUMNS + " FROM hosts WHERE host_id = #{id}", params("id", hostId))
+        return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM hosts WHERE host_id = #{id}", params("id", hostId))
                 .map(rows -> rows.iterator().hasNext() ? read(rows.iterator().next()) : null);
     }
 
     public Uni<List<Host>> list(SqlClient client) {
-        return Sql.query(client, "SELECT " + COLUMNS + " FROM hosts ORDER BY host_id", params())
+        return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM hosts ORDER BY host_id", params())
                 .map(rows -> {
                     List<Host> hosts = new ArrayList<>();
                     rows.forEach(row -> hosts.add(read(row)));
@@ -126,6 +130,17 @@ public class HostRepository {
         return Sql.update(tx, "UPDATE hosts SET " + NEXT_EPOCH + " WHERE host_id = #{id} AND epoch = #{own}",
                 params("id", hostId, "own", ownEpoch))
                 .chain(count -> count == 1 ? epoch(tx, hostId) : Uni.createFrom().nullItem());
+    }
+
+    /**
+     * Sets (or, with null, clears) why the host is QUARANTINED; kept in the same transaction as the state
+     * change it explains.
+     */
+    public Uni<Void> quarantineReason(SqlClient tx, String hostId, String reason) {
+        String kept = reason == null || reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
+        return Sql.update(tx, "UPDATE hosts SET quarantine_reason = #{reason} WHERE host_id = #{id}",
+                params("id", hostId, "reason", kept))
+                .replaceWithVoid();
     }
 
     /**
@@ -196,7 +211,8 @@ public class HostRepository {
                 row.getLong("agent_epoch"),
                 Boolean.TRUE.equals(row.getBoolean("drained")),
                 row.getString("drain_reason"),
-                Sql.instant(row, "drained_at"));
+                Sql.instant(row, "drained_at"),
+                row.getString("quarantine_reason"));
     }
 
     private String write(Map<String, String> labels) {

@@ -16,6 +16,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import io.fleetlink.controller.client.AgentHealth;
 import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
 import io.fleetlink.protocol.GetSystemInfoResponse;
@@ -79,6 +80,13 @@ public class HostResource implements ControllerApi {
     @Path("/{host_id}/system-info")
     public Uni<RestResponse<Envelope<GetSystemInfoResponse>>> systemInfo(@PathParam("host_id") String hostId) {
         return hosts.systemInfo(hostId)
+                .map(Envelopes::ok);
+    }
+
+    @GET
+    @Path("/{host_id}/gpu-health")
+    public Uni<RestResponse<Envelope<CheckGpuHealthResponse>>> gpuHealth(@PathParam("host_id") String hostId) {
+        return hosts.gpuHealth(hostId)
                 .map(Envelopes::ok);
     }
 

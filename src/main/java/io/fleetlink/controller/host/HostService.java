@@ -23,6 +23,7 @@ import io.fleetlink.controller.store.Store;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.GetSystemInfoResponse;
 import io.fleetlink.protocol.MountDatasetRequest;
 import io.fleetlink.protocol.MountDatasetResponse;
@@ -116,6 +117,11 @@ public class HostService {
                 .chain(host -> agents.checkAgentHealth(hostId))
                 .call(health -> hosts.recordPing(store.pool(), hostId, health.reachable(), config.health().offlineAfter(),
                         Sql.now()));
+    }
+
+    /** The host's GPU health checks, run now by its agent; read-only on the machine and in the store. */
+    public Uni<CheckGpuHealthResponse> gpuHealth(String hostId) {
+        return Uni.createFrom().deferred(() -> agents.checkGpuHealth(validHostId(hostId)));
     }
 
     public Uni<GetSystemInfoResponse> systemInfo(String hostId) {

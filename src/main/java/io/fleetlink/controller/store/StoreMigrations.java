@@ -26,7 +26,8 @@ public final class StoreMigrations {
     public static final List<String> FILES = List.of(
             "V1__controller_store.sql",
             "V2__handover_epochs_attempts_reports.sql",
-            "V3__host_drain.sql");
+            "V3__host_drain.sql",
+            "V4__host_quarantine_reason.sql");
 
     private StoreMigrations() {
     }

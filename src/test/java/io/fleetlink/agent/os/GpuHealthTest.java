@@ -8,11 +8,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fleetlink.agent.FakeNvidiaSmi;
+import io.fleetlink.protocol.GpuChecks;
 
 /** The GPU health checks as a pure function, the CSV parsing under them and the state file, without Quarkus. */
 class GpuHealthTest {
@@ -42,9 +44,15 @@ class GpuHealthTest {
     @Test
     void parsesAHealthRow() {
         NvidiaSmi.HealthRow row = LinuxNvidiaSmi.parseHealth(
-                new String[] { "3", U1, "[N/A]", "Active", "Not Active", "[Not Supported]", "Not Active" });
+                new String[] { "3", U1, "00000000:2A:00.0", "[N/A]", "[Not Supported]", "Enabled", "[N/A]",
+                        "Active", "Not Active", "[Not Supported]", "Not Active" });
         assertThat(row.index()).isEqualTo(3);
+        assertThat(row.pciBusId()).isEqualTo("00000000:2A:00.0");
         assertThat(row.eccUncorrectedVolatile()).isNull();
+        assertThat(row.eccUncorrectedAggregate()).isNull();
+        assertThat(row.persistenceMode()).isTrue();
+        assertThat(row.migEnabled()).isNull();
+        assertThat(row.activeThrottleReasons()).containsExactly("hw_slowdown");
         assertThat(row.throttle()).containsEntry("hw_slowdown", true).containsEntry("hw_thermal_slowdown", false)
                 .containsEntry("hw_power_brake_slowdown", null);
     }
@@ -75,11 +83,15 @@ class GpuHealthTest {
                 List.of(new NvidiaSmi.ComputeApp(4242, 512L, U0))));
         List<String> failures = gpus.stream().flatMap(gpu -> gpu.failures().stream()).toList();
         assertThat(failures).containsExactly(
-                "GPU 0 " + U0 + ": a row remapping is pending (reset the GPU to apply it)",
-                "GPU 0 " + U0 + ": 2 uncorrectable ECC errors since the baseline",
-                "GPU 0 " + U0 + ": throttling active: hw_slowdown",
-                "GPU 0 " + U0 + ": 1 processes still on the GPU (pid 4242 of uid 1234, 512 MiB)",
-                "GPU 1 " + U1 + ": missing since the inventory was recorded");
+                "GPU 0 " + U0 + ": remapped-rows: a row remapping is pending (reset the GPU to apply it)",
+                "GPU 0 " + U0 + ": ecc: 2 uncorrectable ECC errors since the allocation began",
+                "GPU 0 " + U0 + ": throttling: throttling active: hw_slowdown",
+                "GPU 0 " + U0 + ": processes: 1 processes still on the GPU (pid 4242 of uid 1234, 512 MiB)",
+                "GPU 1 " + U1 + ": present: missing since the inventory was recorded");
+        String message = String.join("; ", failures);
+        assertThat(GpuChecks.failedChecks("ended 1 processes of alice on the GPUs; " + message))
+                .containsExactly("remapped-rows", "ecc", "throttling", "processes", "present");
+        assertThat(GpuChecks.failures("ended 1 processes of alice on the GPUs; " + message)).contains(message);
     }
 
     @Test
@@ -99,13 +111,98 @@ class GpuHealthTest {
                 NvidiaSmi.Answer.of(List.of()), NvidiaSmi.Answer.of(List.of()), pid -> null);
         List<GpuHealth.Gpu> gpus = GpuHealth.evaluate(inventory(), Map.of(), hung);
         assertThat(gpus).hasSize(2).noneMatch(GpuHealth.Gpu::healthy);
-        assertThat(gpus.get(1).failures()).containsExactly("GPU 1 " + U1 + ": not readable: nvidia-smi did not answer within 300 ms");
+        assertThat(gpus.get(1).failures()).containsExactly("GPU 1 " + U1 + ": present: not readable: nvidia-smi did not answer within 300 ms");
+    }
+
+    @Test
+    void xidLinesAreReadInEveryFormatTheDriverWrites() {
+        assertThat(Xids.parse(new KernelLog.Entry(7, "NVRM: Xid (PCI:0000:18:00): 79, pid=1234, name=python, GPU has fallen off the bus.")))
+                .contains(new Xids.Event(7, "0000:18:00", 79, "pid=1234, name=python, GPU has fallen off the bus."));
+        assertThat(Xids.parse(new KernelLog.Entry(8, "[ 8123.45] NVRM: Xid (0000:3b:00): 48, An uncorrectable double bit error")))
+                .contains(new Xids.Event(8, "0000:3b:00", 48, "An uncorrectable double bit error"));
+        assertThat(Xids.parse(new KernelLog.Entry(9, "NVRM: Xid (PCI:0000:01:00): 62, 323f0f30 0000c3d8")))
+                .map(Xids.Event::xid).contains(62);
+        assertThat(Xids.parse(new KernelLog.Entry(10, "NVRM: loading NVIDIA UNIX x86_64 Kernel Module  550.54.15"))).isEmpty();
+        assertThat(Xids.pci("00000000:2A:00.0")).isEqualTo("0000:2a:00");
+        assertThat(Xids.pci("[N/A]")).isNull();
+    }
+
+    @Test
+    void onlyFatalXidsOfAGpuFailIt() {
+        Map<String, Boolean> calm = new LinkedHashMap<>();
+        LinuxNvidiaSmi.THROTTLE_REASONS.forEach(reason -> calm.put(reason, false));
+        List<NvidiaSmi.HealthRow> rows = List.of(
+                new NvidiaSmi.HealthRow(0, U0, "00000000:18:00.0", 0L, 0L, true, false, calm),
+                new NvidiaSmi.HealthRow(1, U1, "00000000:2A:00.0", 0L, 0L, true, false, calm));
+        NvidiaSmi.Answer<Xids.Event> xids = NvidiaSmi.Answer.of(List.of(
+                new Xids.Event(10, "0000:18:00", 13, "Graphics SM Warp Exception"),
+                new Xids.Event(11, "0000:2a:00", 94, "Contained: CE User Channel (0x9). RST: No, D-RST: No")));
+        List<GpuHealth.Gpu> gpus = GpuHealth.evaluate(inventory(), Map.of(), new GpuHealth.Readings(NvidiaSmi.Answer.of(rows),
+                NvidiaSmi.Answer.of(List.of()), NvidiaSmi.Answer.of(List.of()), pid -> null, xids, Set.of(48, 79, 94), null));
+        assertThat(gpus.get(0).healthy()).isTrue();
+        assertThat(gpus.get(0).checks().get(5)).isEqualTo(new GpuHealth.Check("xid", true, "1 non-fatal Xids since the allocation began (13)"));
+        assertThat(gpus.get(1).failures()).containsExactly("GPU 1 " + U1 + ": xid: fatal Xid 94 since the allocation began "
+                + "(PCI:0000:2a:00: 94, Contained: CE User Channel (0x9). RST: No, D-RST: No)");
+    }
+
+    @Test
+    void dcgmiResultTablesAreReadForTheirFailures() {
+        String table = """
+                +---------------------------+------------------------------------------------+
+                | Diagnostic                | Result                                         |
+                +===========================+================================================+
+                |-----  Hardware  ----------+------------------------------------------------|
+                | GPU Memory                | Pass - GPUs: 0, 1                              |
+                | Diagnostic                | Fail - GPUs: 0, 1                              |
+                | Warning                   | GPU 0 Thermal violations totaling 14.2 seconds |
+                | PCIe                      | Fail                                           |
+                | Persistence Mode          | Pass                                           |
+                +---------------------------+------------------------------------------------+
+                """;
+        assertThat(LinuxGpuDiag.parse(table)).containsExactly(
+                new GpuDiag.Failure("Diagnostic", List.of(0, 1), "Fail - GPUs: 0, 1 GPU 0 Thermal violations totaling 14.2 seconds"),
+                new GpuDiag.Failure("PCIe", List.of(), "Fail"));
+        GpuDiag.Result result = new GpuDiag.Result(false, LinuxGpuDiag.parse(table), null, false);
+        assertThat(GpuHealth.diagCheck(result, 3)).contains(new GpuHealth.Check("diag", false, "dcgmi diag failed: PCIe (Fail)"));
+        assertThat(GpuHealth.diagCheck(null, 0)).isEmpty();
+    }
+
+    @Test
+    void theKernelLogIsReadToItsEndWithoutWaiting() throws Exception {
+        Path log = dir.resolve("kmsg");
+        Files.writeString(log, """
+                6,100,5000,-;usb 1-1: new high-speed USB device number 2 using xhci_hcd
+                 SUBSYSTEM=usb
+                3,101,6000,-;NVRM: Xid (PCI:0000:18:00): 79, pid=1, name=x, GPU has fallen off the bus.
+                3,102,7000,-;NVRM: Xid (PCI:0000:2a:00): 48, pid=2, name=y, DBE
+                """);
+        LinuxKernelLog kernel = new LinuxKernelLog(log.toString(), Duration.ofSeconds(5));
+        KernelLog.Read all = kernel.read(-1, Xids.MARKER);
+        assertThat(all.error()).isNull();
+        assertThat(all.lastSeq()).isEqualTo(102);
+        assertThat(all.entries()).extracting(KernelLog.Entry::seq).containsExactly(101L, 102L);
+        assertThat(kernel.read(101, Xids.MARKER).entries()).extracting(KernelLog.Entry::seq).containsExactly(102L);
+        assertThat(kernel.read(Long.MAX_VALUE, Xids.MARKER).entries()).isEmpty();
+        assertThat(new LinuxKernelLog(LinuxKernelLog.NONE, Duration.ofSeconds(1)).configured()).isFalse();
+    }
+
+    @Test
+    void devKmsgIsReadWithoutBlocking() {
+        // The real /dev/kmsg, where a plain read would wait for the next message: dd iflag=nonblock stops at EAGAIN.
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/kmsg")), "/dev/kmsg is not readable here");
+        KernelLog.Read read = new LinuxKernelLog("/dev/kmsg", Duration.ofSeconds(20)).read(-1, "");
+        org.junit.jupiter.api.Assumptions.assumeFalse(read.error() != null && read.error().contains("Operation not permitted"));
+        assertThat(read.error()).isNull();
+        assertThat(read.timedOut()).isFalse();
+        assertThat(read.lastSeq()).isGreaterThanOrEqualTo(0);
+        assertThat(read.bootId()).isNotBlank();
     }
 
     @Test
     void theStateFileRoundTripsAndLeavesNoTempFile() throws Exception {
         assertThat(GpuStateFile.read(dir)).isEqualTo(GpuStateFile.EMPTY);
-        GpuStateFile.State state = new GpuStateFile.State(inventory(), Map.of(U0, 0L, U1, 7L));
+        GpuStateFile.State state = new GpuStateFile.State(List.of(new GpuHealth.Recorded(0, U0, "00000000:18:00.0"),
+                new GpuHealth.Recorded(1, U1)), Map.of(U0, 0L, U1, 7L), 1522L, "4c7e0a4e-7b1f-4f5e-9d3c-2a1b0c9d8e7f");
         GpuStateFile.write(dir.resolve("sub"), state);
         assertThat(GpuStateFile.read(dir.resolve("sub"))).isEqualTo(state);
         try (var files = Files.list(dir.resolve("sub"))) {
@@ -121,6 +218,9 @@ class GpuHealthTest {
         NvidiaSmi.Answer<NvidiaSmi.HealthRow> health = smi.health();
         assertThat(health.error()).isNull();
         assertThat(health.rows()).extracting(NvidiaSmi.HealthRow::uuid).containsExactly(U0, U1);
+        assertThat(health.rows()).extracting(NvidiaSmi.HealthRow::pciBusId).containsExactly(FakeNvidiaSmi.PCI_0, FakeNvidiaSmi.PCI_1);
+        assertThat(health.rows().get(1).migEnabled()).as("[N/A] is absent, not false").isNull();
+        assertThat(health.rows().get(1).persistenceMode()).isFalse();
         assertThat(smi.remappedRows().rows()).containsExactly(new NvidiaSmi.RemapRow(U0, null, null),
                 new NvidiaSmi.RemapRow(U1, false, false));
         assertThat(smi.computeApps().rows()).isEmpty();

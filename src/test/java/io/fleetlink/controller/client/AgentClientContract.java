@@ -155,6 +155,27 @@ abstract class AgentClientContract {
         assertThat(info.gpus().get(1).utilizationPercent()).isNull();
         assertThat(info.gpuDriverVersion()).isEqualTo("550.54.15");
         assertThat(info.gpuError()).isNull();
+        // What the GPU health gate reads, [N/A] as null on both transports.
+        GetSystemInfoResponse.Gpu second = info.gpus().get(1);
+        assertThat(second.pciBusId()).isEqualTo(FakeNvidiaSmi.PCI_1);
+        assertThat(second.eccUncorrectedVolatile()).isNotNull();
+        assertThat(second.remappedRowsPending()).isFalse();
+        assertThat(second.migEnabled()).isNull();
+        assertThat(second.persistenceMode()).isFalse();
+        assertThat(info.gpus().get(0).remappedRowsPending()).isNull();
+        assertThat(info.gpus().get(0).throttleReasonsActive()).isEmpty();
+    }
+
+    // ---- CheckGpuHealth
+
+    @Test
+    void gpuHealthReportsEveryCheckOfEveryGpu() {
+        io.fleetlink.protocol.CheckGpuHealthResponse health = call(AgentRpc.GPU_HEALTH, (c, o) -> c.checkGpuHealth(o));
+        assertThat(health.error()).isNull();
+        assertThat(health.gpus()).extracting(io.fleetlink.protocol.CheckGpuHealthResponse.Gpu::uuid)
+                .containsExactly(FakeNvidiaSmi.UUID_0, FakeNvidiaSmi.UUID_1);
+        assertThat(health.gpus().get(0).checks()).extracting(io.fleetlink.protocol.CheckGpuHealthResponse.Check::name)
+                .contains("present", "ecc", "xid");
     }
 
     // ---- StopProcess
