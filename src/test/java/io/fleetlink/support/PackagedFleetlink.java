@@ -17,20 +17,24 @@ public final class PackagedFleetlink implements AutoCloseable {
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
     private static final String MANAGEMENT_PORT = "quarkus.management.port=";
+    private static final String STATE_DIR = "fleetlink.agent.state-dir=";
 
     private final Process process;
     private final Path log;
     private final int managementPort;
+    private final Path ownStateDir;
 
-    private PackagedFleetlink(Process process, Path log, int managementPort) {
+    private PackagedFleetlink(Process process, Path log, int managementPort, Path ownStateDir) {
         this.process = process;
         this.log = log;
         this.managementPort = managementPort;
+        this.ownStateDir = ownStateDir;
     }
 
     /**
      * Starts the jar with {@code -D} settings; does not wait. Unless the settings name one, the
-     * management interface (health, metrics) gets a free port, so runs never collide on 9000.
+     * management interface (health, metrics) gets a free port, so runs never collide on 9000, and the
+     * agent's state directory is a temp one deleted on {@link #close}, never /var/lib/fleetlink.
      */
     public static PackagedFleetlink start(String... systemProperties) throws IOException {
         if (!Files.exists(JAR)) {
@@ -39,11 +43,18 @@ public final class PackagedFleetlink implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> argv = new ArrayList<>(List.of(java));
         int managementPort = 0;
+        boolean stateDirGiven = false;
         for (String property : systemProperties) {
             argv.add("-D" + property);
             if (property.startsWith(MANAGEMENT_PORT)) {
                 managementPort = Integer.parseInt(property.substring(MANAGEMENT_PORT.length()));
             }
+            stateDirGiven |= property.startsWith(STATE_DIR);
+        }
+        Path ownStateDir = null;
+        if (!stateDirGiven) {
+            ownStateDir = Files.createTempDirectory("fleetlink-packaged-state");
+            argv.add("-D" + STATE_DIR + ownStateDir);
         }
         if (managementPort == 0) {
             managementPort = TestPorts.freePort();
@@ -53,7 +64,7 @@ public final class PackagedFleetlink implements AutoCloseable {
         Path log = Files.createTempFile("fleetlink-packaged", ".log");
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("FLEETLINK_AGENT_AUTH_TOKEN");
-        return new PackagedFleetlink(builder.start(), log, managementPort);
+        return new PackagedFleetlink(builder.start(), log, managementPort, ownStateDir);
     }
 
     /** The port of the management interface: {@code /q/health/*} and {@code /q/metrics}. */
@@ -95,5 +106,6 @@ public final class PackagedFleetlink implements AutoCloseable {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         Files.deleteIfExists(log);
+        TempFiles.deleteRecursively(ownStateDir);
     }
 }
