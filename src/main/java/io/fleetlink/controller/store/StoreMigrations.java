@@ -23,7 +23,7 @@ public final class StoreMigrations {
     static final String LOCATION = "db/migration";
 
     /** Every migration, oldest first; add new files here. */
-    public static final List<String> FILES = List.of("V1__controller_store.sql", "V11__job_leases.sql");
+    public static final List<String> FILES = List.of("V1__controller_store.sql", "V9__job_leases.sql");
 
     private StoreMigrations() {
     }
