@@ -134,10 +134,7 @@ public class ControllerLifecycle implements RoleLifecycle {
             Uni.createFrom().deferred(job)
                     .eventually(() -> busy.set(false))
                     .subscribe()
-                    .with(result -> {
-                        outage.up();
-                        Log.tracef("Job %s done: %s", name, result);
-                    }, failure -> {
+                    .with(result -> Log.tracef("Job %s done: %s", name, result), failure -> {
                         // A store outage is logged once, when it starts and ends, not by every job run.
                         if (!outage.down(failure)) {
                             Log.warnf(failure, "Job %s failed; it runs again in %s", name, interval);

@@ -108,8 +108,10 @@ public class CallbackSender {
                         : retryLater(event, error).replaceWith(false))
                 .invoke(metrics::callbackAttempt)
                 .onFailure().recoverWithItem(e -> {
-                    Log.warnf("Callback %s (%s): cannot record the delivery attempt: %s", event.eventId(), event.type(),
-                            e.getMessage());
+                    if (!io.fleetlink.controller.store.StoreFaults.isUnavailable(e)) { // an outage is logged once, elsewhere
+                        Log.warnf("Callback %s (%s): cannot record the delivery attempt: %s", event.eventId(), event.type(),
+                                e.getMessage());
+                    }
                     return false;
                 });
     }
