@@ -25,6 +25,8 @@ final class Report {
         int quarantinedAllocated;
         int readyAfterFailedCleanup;
         Duration recovery;
+        /** False for a drill without a fault to recover from (the burst): its time is how long it took. */
+        boolean recoveryApplies = true;
         Map<String, Long> outcomes = Map.of();
         boolean passed;
 
@@ -48,7 +50,9 @@ final class Report {
                     .append(" | ").append(row.operations)
                     .append(" | ").append(row.lost)
                     .append(" | ").append(row.executedTwice).append(row.auditFormat.equals("json") ? "" : " (key=value audit)")
-                    .append(" | ").append(row.recovery == null ? "-" : String.format("%.1f s", row.recovery.toMillis() / 1000.0))
+                    .append(" | ").append(row.recovery == null ? "-" : row.recoveryApplies
+                            ? String.format("%.1f s", row.recovery.toMillis() / 1000.0)
+                            : String.format("— (took %.0f s)", row.recovery.toMillis() / 1000.0))
                     .append(" | ").append(row.undelivered)
                     .append(" | ").append(row.quarantinedAllocated)
                     .append(" | ").append(row.readyAfterFailedCleanup)
@@ -58,7 +62,7 @@ final class Report {
         out.append("\nRecovery time: from the fault (or, for a partition and a receiver outage, from its start) until no operation is ")
                 .append("PENDING or RUNNING. \"Executed twice\" counts request ids with more than one execution in the agents' ")
                 .append("audit lines; with the key=value audit format a replay cannot be told from an execution, so it is reported, ")
-                .append("not asserted. Allocation outcomes after each drill:\n\n");
+                .append("not asserted. Allocations by status in the store after each drill (cumulative over the run):\n\n");
         for (Row row : rows) {
             out.append("- ").append(row.drill).append(": ").append(row.outcomes).append('\n');
         }
