@@ -352,6 +352,30 @@ abstract class StoreContract {
         }
     }
 
+    @Test
+    void theSenderKeepsAtMostMaxInFlightPostsAtTheReceiver() {
+        List<String> ids = new java.util.ArrayList<>();
+        CallbackReceiver.answerAfter(300);
+        try {
+            store.inTransaction(tx -> {
+                io.smallrye.mutiny.Uni<Void> chain = io.smallrye.mutiny.Uni.createFrom().voidItem();
+                for (int i = 0; i < 16; i++) {
+                    CallbackEvent event = CallbackEvent.task(CallbackEvent.TASK_STOPPED, "inflight-" + suffix(), "h", "STOPPED",
+                            null, Sql.now());
+                    ids.add(event.eventId());
+                    chain = chain.chain(() -> outbox.add(tx, event));
+                }
+                return chain;
+            }).await().atMost(WAIT);
+            await().atMost(WAIT).until(() -> CallbackReceiver.events().stream()
+                    .map(e -> String.valueOf(e.get("event_id"))).filter(ids::contains).count() == ids.size());
+            // fleetlink.controller.callback.max-in-flight defaults to 4: a batch of 16 never has more at the receiver.
+            assertThat(CallbackReceiver.maxInFlight()).isBetween(2, 4);
+        } finally {
+            CallbackReceiver.answerAfter(0);
+        }
+    }
+
     void insertRunningProvision(String hostId, String allocationId, String opId, String claimedBy, Instant leaseUntil) {
         Instant past = Instant.now().minusSeconds(600);
         store.inTransaction(tx -> Sql.update(tx, "UPDATE hosts SET state = 'ALLOCATED', allocation_id = #{a} WHERE host_id = #{h}",
