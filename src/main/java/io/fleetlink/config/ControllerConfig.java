@@ -214,6 +214,17 @@ public interface ControllerConfig {
         @Min(1)
         @Max(1000)
         int batchSize();
+
+        /** Most callback POSTs in flight at once to the receiver; the rest of a batch waits its turn. */
+        @WithDefault("4")
+        @Min(1)
+        @Max(256)
+        int maxInFlight();
+
+        /** How long a delivered event stays in the outbox (for inspection) before it is purged. */
+        @WithDefault("24h")
+        @DurationMin(millis = 0)
+        Duration retention();
     }
 
     interface Health {
@@ -235,24 +246,34 @@ public interface ControllerConfig {
     }
 
     interface Pipeline {
-        /** This replica's name in operation leases; defaults to the host name plus a random suffix. */
+        /**
+         * This replica's name in operation leases. Default: the pod name ({@code HOSTNAME}) or the host
+         * name, without any random suffix, so a replica restarted under the same name (a StatefulSet pod,
+         * the same machine) reclaims the operations it left RUNNING at once instead of waiting for their
+         * leases. Two live replicas must never share one: set it explicitly when several run on one host.
+         */
         Optional<String> replicaId();
 
         /**
          * How long a replica owns an operation it claimed; while the operation runs, the replica renews the
-         * lease every {@code resume-interval}, so keep it well above that. An operation whose lease expired
-         * (its replica died) is resumed by another replica or after a restart.
+         * lease every {@code lease-renew-interval}, so keep it a few times that. An operation whose lease
+         * expired (its replica died) is resumed by another replica within {@code resume-interval}.
          */
-        @WithDefault("2m")
+        @WithDefault("15s")
         @DurationMin(seconds = 1, message = "must be at least 1s")
         Duration lease();
 
+        /** How often a replica renews the leases of the operations it runs. */
+        @WithDefault("5s")
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+        Duration leaseRenewInterval();
+
         /** How often PENDING operations and RUNNING ones with an expired lease are looked for. */
-        @WithDefault("15s")
+        @WithDefault("2s")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration resumeInterval();
 
-        /** Operations resumed per look. */
+        /** Operations resumed per look; a full batch is followed at once by another look. */
         @WithDefault("20")
         @Min(1)
         int resumeBatch();
@@ -265,6 +286,19 @@ public interface ControllerConfig {
         @WithDefault("3m")
         @DurationMin(millis = 0)
         Duration retryFor();
+
+        /**
+         * How long the replica that owns an operation keeps retrying a run that failed on a store fault
+         * (typically its outcome write), with backoff, before leaving it to the resume job.
+         */
+        @WithDefault("2m")
+        @DurationMin(millis = 0)
+        Duration storeRetryFor();
+
+        /** Cap of the first backoff of such a retry; the cap doubles per attempt up to 5s (full jitter). */
+        @WithDefault("200ms")
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+        Duration storeRetryInitialBackoff();
 
         /** Cap of the first delay before a failed task stop is retried in the background; the cap doubles per attempt (full jitter). */
         @WithDefault("5s")

@@ -28,6 +28,9 @@ public final class CallbackReceiver {
     private static final List<Map<String, Object>> EVENTS = new CopyOnWriteArrayList<>();
     private static final List<String> AUTHORIZATIONS = new CopyOnWriteArrayList<>();
     private static final AtomicInteger REQUESTS = new AtomicInteger();
+    private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+    private static final AtomicInteger MAX_IN_FLIGHT = new AtomicInteger();
+    private static volatile long delayMillis;
     private static HttpServer server;
 
     private CallbackReceiver() {
@@ -43,13 +46,18 @@ public final class CallbackReceiver {
             return;
         }
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), PORT), 16);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), PORT), 64);
+            server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind the callback receiver to port " + PORT, e);
         }
         server.createContext("/callbacks", exchange -> {
             REQUESTS.incrementAndGet();
+            MAX_IN_FLIGHT.accumulateAndGet(IN_FLIGHT.incrementAndGet(), Math::max);
             try (InputStream body = exchange.getRequestBody()) {
+                if (delayMillis > 0) {
+                    Thread.sleep(delayMillis);
+                }
                 String text = new String(body.readAllBytes(), StandardCharsets.UTF_8);
                 EVENTS.add(JSON.readValue(text, new TypeReference<Map<String, Object>>() {
                 }));
@@ -57,7 +65,11 @@ public final class CallbackReceiver {
                 exchange.sendResponseHeaders(204, -1);
             } catch (IOException | RuntimeException e) {
                 exchange.sendResponseHeaders(400, -1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exchange.sendResponseHeaders(503, -1);
             } finally {
+                IN_FLIGHT.decrementAndGet();
                 exchange.close();
             }
         });
@@ -82,6 +94,17 @@ public final class CallbackReceiver {
         return events().stream()
                 .filter(e -> allocationOrTaskId.equals(e.get("allocation_id")) || allocationOrTaskId.equals(e.get("task_id")))
                 .toList();
+    }
+
+    /** Answers every callback only after {@code millis} (0: at once), and restarts the in-flight high-water mark. */
+    public static void answerAfter(long millis) {
+        delayMillis = millis;
+        MAX_IN_FLIGHT.set(0);
+    }
+
+    /** The most callbacks that were being answered at once since {@link #answerAfter}. */
+    public static int maxInFlight() {
+        return MAX_IN_FLIGHT.get();
     }
 
     public static List<String> authorizations() {

@@ -100,6 +100,17 @@ public final class FakeAgent implements AutoCloseable {
                 + "{\"success\":true,\"steps\":[{\"type\":\"process\",\"success\":true,\"message\":\"ok\",\"removed\":[]}]}}");
     }
 
+    /** Cleanup succeeds, answering only after {@code delay}: time for a test to break something meanwhile. */
+    public FakeAgent cleanupSucceedsAfter(java.time.Duration delay) {
+        server.stubFor(post(urlEqualTo("/api/v1/machine/cleanup")).willReturn(aResponse()
+                .withStatus(200)
+                .withFixedDelay((int) delay.toMillis())
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"success\":true,\"code\":200,\"message\":\"ok\",\"data\":"
+                        + "{\"success\":true,\"steps\":[{\"type\":\"process\",\"success\":true,\"message\":\"ok\",\"removed\":[]}]}}")));
+        return this;
+    }
+
     public FakeAgent cleanupStepFails() {
         return answer("/api/v1/machine/cleanup", 500, "{\"success\":false,\"code\":500,\"message\":\"cleanup failed: "
                 + "docker (engine not answering)\",\"data\":{\"success\":false,\"steps\":[{\"type\":\"process\","

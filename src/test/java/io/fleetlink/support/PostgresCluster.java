@@ -22,8 +22,10 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 public class PostgresCluster implements QuarkusTestResourceLifecycleManager {
 
     private static volatile boolean available;
+    private static volatile PostgresCluster current;
     private Path dir;
     private Path bin;
+    private int port;
 
     /** Whether the last start ran a real PostgreSQL. */
     public static boolean available() {
@@ -37,7 +39,7 @@ public class PostgresCluster implements QuarkusTestResourceLifecycleManager {
             available = false;
             return Map.of();
         }
-        int port = TestPorts.freePort();
+        port = TestPorts.freePort();
         try {
             dir = Files.createTempDirectory("fleetlink-pg-");
             Path data = dir.resolve("data");
@@ -46,8 +48,7 @@ public class PostgresCluster implements QuarkusTestResourceLifecycleManager {
             }
             run(asPostgres(bin.resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", "fleetlink",
                     "-E", "UTF8", "--no-sync"));
-            run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(),
-                    "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "-t", "60", "start"));
+            startServer();
             run(asPostgres(bin.resolve("createdb").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port), "-U", "fleetlink",
                     "fleetlink"));
         } catch (IOException e) {
@@ -55,11 +56,47 @@ public class PostgresCluster implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         available = true;
+        current = this;
         return Map.of(
                 "fleetlink.store.kind", "postgresql",
                 "fleetlink.store.url", "postgresql://127.0.0.1:" + port + "/fleetlink",
                 "fleetlink.store.username", "fleetlink",
                 "fleetlink.store.password", "unused-with-trust-auth");
+    }
+
+    /** The cluster started last in this JVM (by a test profile), for tests that stop and restart it. */
+    public static PostgresCluster current() {
+        return current;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The server's log so far, for a failing test's message. */
+    public String serverLog() throws IOException {
+        return Files.readString(dir.resolve("server.log"));
+    }
+
+    /** Stops the server, keeping its data and port: the store goes away until {@link #startServer()}. */
+    public void stopServer() throws IOException {
+        run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"));
+    }
+
+    /** (Re)starts the server on its port with its data; returns once it accepts connections. */
+    public void startServer() throws IOException {
+        run(asPostgres(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
+                dir.resolve("server.log").toString(), "-o", "-p " + port + " -k " + dir
+                        + " -c listen_addresses=" + listenAddresses + " -c fsync=off -c max_connections=200",
+                "-w", "-t", "60", "start"));
+    }
+
+    private String listenAddresses = "127.0.0.1";
+
+    /** Listen on these addresses too (comma-separated), e.g. a bridge address for hosts in namespaces; before start. */
+    public PostgresCluster listeningOn(String addresses) {
+        this.listenAddresses = "127.0.0.1," + addresses;
+        return this;
     }
 
     @Override

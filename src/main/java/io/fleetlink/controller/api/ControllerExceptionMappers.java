@@ -7,6 +7,8 @@ import io.fleetlink.controller.client.AgentClientException;
 import io.fleetlink.controller.client.AgentRejectedException;
 import io.fleetlink.controller.client.AgentTimeoutException;
 import io.fleetlink.controller.client.UnknownHostIdException;
+import io.fleetlink.controller.store.StoreOutage;
+import io.fleetlink.controller.store.StoreUnavailableException;
 import io.fleetlink.web.Envelope;
 import io.fleetlink.web.Envelopes;
 
@@ -34,6 +36,25 @@ public class ControllerExceptionMappers {
     public RestResponse<Envelope<Void>> agentCall(AgentClientException e) {
         return Envelopes.response(status(e), e.getMessage());
     }
+
+    /**
+     * The store is down or restarting: 503 with {@code Retry-After}, never a 500 naming a driver
+     * exception. Logged once per outage by {@link StoreOutage}, not once per request.
+     */
+    @ServerExceptionMapper
+    public RestResponse<Envelope<Void>> storeUnavailable(StoreUnavailableException e) {
+        io.quarkus.arc.InstanceHandle<StoreOutage> outage = io.quarkus.arc.Arc.container().instance(StoreOutage.class);
+        if (outage.isAvailable()) {
+            outage.get().down(e);
+        }
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.SERVICE_UNAVAILABLE,
+                        io.fleetlink.web.Envelope.error(503, STORE_UNAVAILABLE))
+                .header("Retry-After", "2")
+                .build();
+    }
+
+    /** The message of a 503 for a store fault. */
+    public static final String STORE_UNAVAILABLE = "store unavailable, retry";
 
     @ServerExceptionMapper
     public RestResponse<Envelope<Void>> unknownHost(UnknownHostIdException e) {

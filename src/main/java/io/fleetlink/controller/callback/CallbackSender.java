@@ -22,8 +22,10 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Delivers the outbox to {@code fleetlink.controller.callback.url}: each event is POSTed as JSON until
- * the receiver answers 2xx, retried with exponential backoff and full jitter. At least once: a
- * receiver deduplicates by {@code event_id}.
+ * the receiver answers 2xx, retried with exponential backoff and full jitter, at most
+ * {@code max-in-flight} POSTs at once. At least once: a receiver deduplicates by {@code event_id}.
+ * Delivered events are purged once older than {@code retention}. The lifecycle runs it on one replica
+ * at a time (a job lease).
  */
 @ApplicationScoped
 public class CallbackSender {
@@ -35,6 +37,7 @@ public class CallbackSender {
     private final Optional<String> token;
     private final HttpClient http;
     private final Backoff backoff;
+    private volatile long lastPurge;
 
     public CallbackSender(Store store, OutboxRepository outbox, ControllerConfig config,
             CallbackMetrics metrics) {
@@ -61,9 +64,31 @@ public class CallbackSender {
         Instant claimUntil = now.plus(config.timeout()).plusSeconds(30);
         return store.inTransaction(tx -> outbox.claimDue(tx, now, claimUntil, config.batchSize()))
                 .chain(due -> Multi.createFrom().iterable(due)
-                        .onItem().transformToUniAndMerge(event -> deliver(url.get(), event))
+                        .onItem().transformToUni(event -> deliver(url.get(), event))
+                        .merge(config.maxInFlight())
                         .collect().with(java.util.stream.Collectors.summingInt(delivered -> delivered ? 1 : 0)))
-                .call(this::refreshBacklog);
+                .call(this::refreshBacklog)
+                .call(this::purge);
+    }
+
+    /** Deletes delivered events older than {@code retention}, at most once a minute. */
+    Uni<Void> purge() {
+        long now = System.nanoTime();
+        if (lastPurge != 0 && now - lastPurge < Duration.ofMinutes(1).toNanos()) {
+            return Uni.createFrom().voidItem();
+        }
+        lastPurge = now;
+        return purgeNow().replaceWithVoid();
+    }
+
+    /** Deletes delivered events older than {@code retention} now; the item is how many. */
+    public Uni<Integer> purgeNow() {
+        return outbox.purgeDelivered(store.pool(), Sql.now().minus(config.retention()))
+                .invoke(count -> {
+                    if (count > 0) {
+                        Log.debugf("Purged %d delivered callback event(s) older than %s", count, config.retention());
+                    }
+                });
     }
 
     private Uni<Boolean> deliver(URI url, OutboxRepository.Pending event) {
@@ -83,8 +108,10 @@ public class CallbackSender {
                         : retryLater(event, error).replaceWith(false))
                 .invoke(metrics::callbackAttempt)
                 .onFailure().recoverWithItem(e -> {
-                    Log.warnf("Callback %s (%s): cannot record the delivery attempt: %s", event.eventId(), event.type(),
-                            e.getMessage());
+                    if (!io.fleetlink.controller.store.StoreFaults.isUnavailable(e)) { // an outage is logged once, elsewhere
+                        Log.warnf("Callback %s (%s): cannot record the delivery attempt: %s", event.eventId(), event.type(),
+                                e.getMessage());
+                    }
                     return false;
                 });
     }

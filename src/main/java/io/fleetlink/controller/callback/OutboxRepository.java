@@ -81,6 +81,12 @@ public class OutboxRepository {
                 .replaceWithVoid();
     }
 
+    /** Deletes events delivered before {@code cutoff}; returns how many. */
+    public Uni<Integer> purgeDelivered(SqlClient client, Instant cutoff) {
+        return Sql.update(client, "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < #{cutoff}",
+                params("cutoff", ts(cutoff)));
+    }
+
     /** Events not yet delivered. */
     public Uni<Long> backlog(SqlClient client) {
         return Sql.query(client, "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL", params())

@@ -8,6 +8,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 
 import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
+import io.fleetlink.controller.store.StoreFaults;
+import io.fleetlink.controller.store.StoreOutage;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -20,9 +22,11 @@ import io.smallrye.mutiny.Uni;
 public class ControllerStoreHealthCheck implements AsyncHealthCheck {
 
     private final Store store;
+    private final StoreOutage outage;
 
-    public ControllerStoreHealthCheck(Store store) {
+    public ControllerStoreHealthCheck(Store store, StoreOutage outage) {
         this.store = store;
+        this.outage = outage;
     }
 
     @Override
@@ -33,9 +37,13 @@ public class ControllerStoreHealthCheck implements AsyncHealthCheck {
         }
         return Sql.query(store.pool(), "SELECT 1 AS one", Sql.params())
                 .ifNoItem().after(Duration.ofSeconds(5)).fail()
+                .invoke(outage::up)
                 .map(rows -> HealthCheckResponse.named("controller-store").up()
                         .withData("kind", store.kind().name().toLowerCase(java.util.Locale.ROOT)).build())
-                .onFailure().recoverWithItem(e -> HealthCheckResponse.named("controller-store").down()
-                        .withData("error", String.valueOf(e.getMessage())).build());
+                .onFailure().recoverWithItem(e -> {
+                    outage.down(e);
+                    return HealthCheckResponse.named("controller-store").down()
+                            .withData("error", "store unavailable: " + StoreFaults.describe(e)).build();
+                });
     }
 }

@@ -14,6 +14,7 @@ import io.smallrye.mutiny.Uni;
 /**
  * Pings every registered host with bounded concurrency and records reachability with hysteresis:
  * one answer makes a host ONLINE, only {@code offline-after} consecutive failures make it OFFLINE.
+ * Runs on one replica at a time: the lifecycle runs it only while it holds the sweep's job lease.
  */
 @ApplicationScoped
 public class ReachabilitySweep {
@@ -42,7 +43,9 @@ public class ReachabilitySweep {
                                 config.offlineAfter(), Sql.now()))
                         .map(health -> health.reachable())
                         .onFailure().recoverWithItem(e -> {
-                            Log.warnf("Reachability of host %s not recorded: %s", host.hostId(), e.getMessage());
+                            if (!io.fleetlink.controller.store.StoreFaults.isUnavailable(e)) { // an outage is logged once, elsewhere
+                                Log.warnf("Reachability of host %s not recorded: %s", host.hostId(), e.getMessage());
+                            }
                             return false;
                         }))
                 .merge(config.concurrency())

@@ -17,6 +17,9 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class StoreHostDirectory implements HostDirectory {
 
+    /** How long a host lookup retries a store fault before failing with it. */
+    static final long LOOKUP_RETRY_MS = 20_000;
+
     private final Store store;
     private final HostRepository hosts;
     private final ControllerConfig config;
@@ -31,7 +34,12 @@ public class StoreHostDirectory implements HostDirectory {
 
     @Override
     public Uni<HostAddress> resolve(String hostId) {
+        // A store fault here is not the agent's: the lookup waits out a short outage (a restart) itself,
+        // so a pipeline never records a store outage as a failed agent call.
         return Uni.createFrom().deferred(() -> hosts.find(store.pool(), hostId))
+                .onFailure(io.fleetlink.controller.store.StoreFaults::isUnavailable).retry()
+                .withBackOff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(2))
+                .expireIn(LOOKUP_RETRY_MS)
                 .map(host -> {
                     if (host != null) {
                         return new HostAddress(hostId, host.address(),

@@ -13,7 +13,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.controller.client.CallAttempt;
+import io.fleetlink.config.StoreConfig;
 import io.fleetlink.controller.store.Sql;
+import io.fleetlink.controller.store.Store;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -37,9 +39,11 @@ public class OperationRepository {
             + "OR (status = 'RUNNING' AND lease_until < #{now}))";
 
     private final ObjectMapper json;
+    private final Store store;
 
-    public OperationRepository(ObjectMapper json) {
+    public OperationRepository(ObjectMapper json, Store store) {
         this.json = json;
+        this.store = store;
     }
 
     public Uni<Void> insert(SqlClient client, Operation op) {
@@ -65,17 +69,68 @@ public class OperationRepository {
 
     /**
      * Claims one operation for {@code replica} if nobody is doing it: PENDING (and due, unless
-     * {@code ignoreSchedule}) or RUNNING with an expired lease. Counts the attempt.
+     * {@code ignoreSchedule}) or RUNNING with an expired lease. Counts the attempt. One atomic
+     * statement that returns the claimed row ({@code UPDATE … RETURNING} on PostgreSQL, a data-change
+     * delta table on H2): there is no moment where the row is claimed but not yet read.
      *
      * @return the claimed operation, or null when it is not claimable
      */
     public Uni<Operation> claim(SqlClient client, String operationId, String replica, Instant now, Instant leaseUntil,
             boolean ignoreSchedule) {
         String claimable = ignoreSchedule ? "(status = 'PENDING' OR (status = 'RUNNING' AND lease_until < #{now}))" : DUE;
-        return Sql.update(client, "UPDATE operations SET status = 'RUNNING', claimed_by = #{replica}, lease_until = #{lease}, "
+        return claiming(client, "UPDATE operations SET status = 'RUNNING', claimed_by = #{replica}, lease_until = #{lease}, "
                 + "attempts = attempts + 1, updated_at = #{now} WHERE operation_id = #{id} AND " + claimable,
                 params("id", operationId, "replica", replica, "now", ts(now), "lease", ts(leaseUntil)))
-                .chain(count -> count == 1 ? find(client, operationId) : Uni.createFrom().nullItem());
+                .map(claimed -> claimed.isEmpty() ? null : claimed.get(0));
+    }
+
+    /**
+     * Claims up to {@code limit} due operations for {@code replica} in one statement on PostgreSQL
+     * ({@code UPDATE … WHERE operation_id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …}), so replicas
+     * looking at once get different ones; on H2 (one process only) one transaction of
+     * {@link #lockDue} and {@link #claim}.
+     */
+    public Uni<List<Operation>> claimDue(String replica, Instant now, Instant leaseUntil, int limit) {
+        if (store.kind() == StoreConfig.Kind.POSTGRESQL) {
+            return claiming(store.pool(), "UPDATE operations SET status = 'RUNNING', claimed_by = #{replica}, "
+                    + "lease_until = #{lease}, attempts = attempts + 1, updated_at = #{now} WHERE operation_id IN ("
+                    + "SELECT operation_id FROM operations WHERE " + DUE + " ORDER BY next_attempt_at LIMIT " + limit
+                    + " FOR UPDATE SKIP LOCKED) AND " + DUE,
+                    params("replica", replica, "now", ts(now), "lease", ts(leaseUntil)));
+        }
+        return store.inTransaction(tx -> lockDue(tx, now, limit)
+                .chain(ids -> io.smallrye.mutiny.Multi.createFrom().iterable(ids)
+                        .onItem().transformToUniAndConcatenate(id -> claim(tx, id, replica, now, leaseUntil, false))
+                        .filter(java.util.Objects::nonNull)
+                        .collect().asList()));
+    }
+
+    /**
+     * Makes every RUNNING operation claimed by {@code replica} due now: called by a replica starting
+     * under that name, whose predecessor died with them, so the resume job takes them at once.
+     *
+     * @return how many there were
+     */
+    public Uni<Integer> expireLeasesOf(SqlClient client, String replica, Instant now) {
+        return Sql.update(client, "UPDATE operations SET lease_until = #{past} WHERE status = 'RUNNING' "
+                + "AND claimed_by = #{replica}", params("replica", replica, "past", ts(now.minusSeconds(1))));
+    }
+
+    /**
+     * Makes every RUNNING operation due now, whoever claimed it: only for the embedded store, whose
+     * file one process at a time can open, so at start-up no other replica can be running any.
+     */
+    public Uni<Integer> expireAllLeases(SqlClient client, Instant now) {
+        return Sql.update(client, "UPDATE operations SET lease_until = #{past} WHERE status = 'RUNNING'",
+                params("past", ts(now.minusSeconds(1))));
+    }
+
+    /** Runs an UPDATE of operations and returns the rows it changed, in one statement on either store. */
+    private Uni<List<Operation>> claiming(SqlClient client, String update, java.util.Map<String, Object> params) {
+        String sql = store.kind() == StoreConfig.Kind.POSTGRESQL
+                ? update + " RETURNING " + COLUMNS
+                : "SELECT " + COLUMNS + " FROM FINAL TABLE (" + update + ")";
+        return Sql.query(client, sql, params).map(this::readAll);
     }
 
     /**

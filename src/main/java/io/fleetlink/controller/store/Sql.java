@@ -23,17 +23,33 @@ public final class Sql {
     private Sql() {
     }
 
-    /** Runs a query template; {@code #{name}} parameters come from {@code params}. */
+    /**
+     * Runs a query template; {@code #{name}} parameters come from {@code params}. A store fault fails
+     * with {@link StoreUnavailableException}.
+     */
     public static Uni<RowSet<Row>> query(SqlClient client, String sql, Map<String, Object> params) {
-        return SqlTemplate.forQuery(client, sql)
-                .execute(params);
+        return onConnection(client, c -> SqlTemplate.forQuery(c, sql).execute(params));
     }
 
     /** Runs an update template and returns the number of rows it changed. */
     public static Uni<Integer> update(SqlClient client, String sql, Map<String, Object> params) {
-        return SqlTemplate.forUpdate(client, sql)
-                .execute(params)
+        return onConnection(client, c -> SqlTemplate.forUpdate(c, sql).execute(params))
                 .map(result -> result.rowCount());
+    }
+
+    /**
+     * Runs {@code statement} on a connection of its own when {@code client} is the pool. Never a
+     * statement straight on the pool: Vert.x SQL client 4.5 arms a connection-timeout timer for such a
+     * statement and does not cancel it when getting the connection fails (the store is down), so the
+     * timer later fails the already failed promise again and logs "IllegalStateException: Result is
+     * already complete" once per statement (eclipse-vertx/vertx-sql-client#1706). Taking a connection
+     * first goes through the pool's waiter queue, whose timeout is handled.
+     */
+    static <T> Uni<T> onConnection(SqlClient client, java.util.function.Function<SqlClient, Uni<T>> statement) {
+        Uni<T> run = client instanceof io.vertx.mutiny.sqlclient.Pool pool
+                ? pool.withConnection(statement::apply)
+                : statement.apply(client);
+        return run.onFailure().transform(StoreFaults::translate);
     }
 
     /** The current instant at the precision both stores keep (microseconds). */

@@ -83,7 +83,8 @@ public class Store {
 
     /** Runs {@code work} in one transaction: committed when its Uni succeeds, rolled back when it fails. */
     public <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> pool().withTransaction(work));
+        return Uni.createFrom().deferred(() -> pool().withTransaction(work))
+                .onFailure().transform(StoreFaults::translate);
     }
 
     @PreDestroy

@@ -27,7 +27,8 @@ public final class StoreMigrations {
             "V1__controller_store.sql",
             "V2__handover_epochs_attempts_reports.sql",
             "V3__host_drain.sql",
-            "V4__host_quarantine_reason.sql");
+            "V4__host_quarantine_reason.sql",
+            "V5__job_leases.sql");
 
     private StoreMigrations() {
     }
