@@ -23,7 +23,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         OperationPayload.class, CallbackEvent.class,
         RegisterHostRequest.class, CleanupHostRequest.class, Host.class,
         AllocateRequest.class, Allocation.class, AllocationAccepted.class,
-        RegisterTaskRequest.class, Task.class,
+        RegisterTaskRequest.class, Task.class, io.fleetlink.controller.security.AgentTokenResource.AgentToken.class,
         Operation.class, AgentHealth.class })
 final class ControllerJsonTypes {
 
