@@ -258,7 +258,7 @@ public class AgentClients {
 
     private AgentClient create(HostAddress host, String credential) {
         return switch (link.protocol()) {
-            case HTTP -> new HttpAgentClient(host, credential, json, tls.trustStore(), link.timeout());
+            case HTTP -> new HttpAgentClient(host, credential, json, tls.trustStore(), tls.keyStore(), link.timeout());
             case GRPC -> new GrpcAgentClient(host, credential, tls.grpcSslContext());
         };
     }
