@@ -9,10 +9,13 @@ set -eu
 namespace=${1:+-n $1}
 rand() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n'; }
 kubectl $namespace create secret generic fleetlink-tokens \
-    --from-literal=agent-token="$(rand)" \
+    --from-literal=agent-token-secret="$(rand)" \
     --from-literal=api-token="$(rand)" \
+    --from-literal=backend-token="$(rand)" \
+    --from-literal=oncall-token="$(rand)" \
     --from-literal=callback-token="$(rand)"
 kubectl $namespace create secret generic fleetlink-store \
     --from-literal=password="$(rand)"
 echo "created fleetlink-tokens and fleetlink-store; read the API token with:"
 echo "  kubectl get secret fleetlink-tokens -o jsonpath='{.data.api-token}' | base64 -d"
+echo "each agent's own token: GET /api/v1/agent-tokens/<host-id> with the admin token (README: Securing a fleet)"

@@ -100,8 +100,14 @@ public interface AgentConfig {
          */
         Optional<String> token();
 
-        /** A file whose content (trimmed) is the bearer token; read once at start-up. */
+        /** A file whose content (trimmed) is the bearer token; followed when it changes (rotation). */
         Optional<Path> tokenFile();
+
+        /**
+         * With mutual TLS ({@code tls.client-ca-file}): the names (subject alternative DNS names, IP
+         * addresses, or the common name) a caller's certificate must carry one of. Required then.
+         */
+        Optional<Set<String>> controllerNames();
     }
 
     interface Tls {
@@ -110,6 +116,16 @@ public interface AgentConfig {
 
         /** PEM private key of {@code cert-file}. */
         Optional<Path> keyFile();
+
+        /**
+         * PEM file of the fleet CA: with it, both ports require a client certificate signed by it whose
+         * name is one of {@code auth.controller-names} (mutual TLS), besides the bearer token.
+         */
+        Optional<Path> clientCaFile();
+
+        /** How often the HTTP port reloads {@code cert-file}, {@code key-file} and {@code client-ca-file}. */
+        @WithDefault("1h")
+        Duration reloadPeriod();
     }
 
     interface Operations {

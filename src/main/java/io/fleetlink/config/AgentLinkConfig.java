@@ -68,4 +68,14 @@ public interface AgentLinkConfig {
      * Required when {@code agent.tls-enabled} is true.
      */
     Optional<Path> tlsCertFile();
+
+    /**
+     * PEM certificate the controller presents to agents that require mutual TLS
+     * ({@code fleetlink.agent.tls.client-ca-file}); it must be signed by the fleet CA and name one of the
+     * agents' {@code fleetlink.agent.auth.controller-names}. Set with {@code tls-client-key-file}.
+     */
+    Optional<Path> tlsClientCertFile();
+
+    /** PEM private key (PKCS#8, unencrypted) of {@code tls-client-cert-file}. */
+    Optional<Path> tlsClientKeyFile();
 }

@@ -23,14 +23,25 @@ import io.smallrye.config.WithDefault;
 public interface ControllerConfig {
 
     /**
-     * The bearer token the controller presents to agents. Prefer {@code agent-token-file} or the
-     * {@code FLEETLINK_CONTROLLER_AGENT_TOKEN} environment variable. With role {@code all} it defaults
-     * to the local agent's token.
+     * One bearer token the controller presents to every agent (a start-up warning says why not: root
+     * on any one machine then holds the key to all). Prefer {@code agent-token-secret}. With role
+     * {@code all} and neither set, the local agent's token is used.
      */
     Optional<String> agentToken();
 
-    /** A file whose content (trimmed) is the token presented to agents. */
+    /** A file whose content (trimmed) is the token presented to agents; followed when it changes. */
     Optional<Path> agentTokenFile();
+
+    /**
+     * Token mode with a token per host: the controller presents to host {@code H} the unpadded
+     * base64url HMAC-SHA256 of {@code H} keyed with this secret (see README, "Securing a fleet"); the
+     * secret never leaves the controller. Prefer {@code agent-token-secret-file}. Not together with
+     * {@code agent-token}.
+     */
+    Optional<String> agentTokenSecret();
+
+    /** A file whose content (trimmed) is {@code agent-token-secret}; followed when it changes. */
+    Optional<Path> agentTokenSecretFile();
 
     /**
      * Hosts known from configuration, by host id; agent calls to a host id that is not registered in the
@@ -172,8 +183,30 @@ public interface ControllerConfig {
          */
         Optional<String> token();
 
-        /** A file whose content (trimmed) is the API token; read once at start-up. */
+        /** A file whose content (trimmed) is the API token (role {@code admin}); followed when it changes. */
         Optional<Path> tokenFile();
+
+        /**
+         * Further API credentials by name (the name is the credential id the audit log records), each
+         * with a role: {@code fleetlink.controller.auth.clients.dashboard.token-file=/etc/...},
+         * {@code ...dashboard.role=viewer}.
+         */
+        Map<String, Client> clients();
+    }
+
+    /** One API credential: exactly one of {@code token}, {@code token-file}, {@code token-sha256}, and a role. */
+    interface Client {
+        /** The token inline or by environment; prefer {@code token-file} or {@code token-sha256}. */
+        Optional<String> token();
+
+        /** A file whose content (trimmed) is the token; followed when it changes. */
+        Optional<Path> tokenFile();
+
+        /** The SHA-256 of the token as 64 hex digits, so the controller never holds the token itself. */
+        Optional<String> tokenSha256();
+
+        /** What the credential may do: {@code admin}, {@code platform}, {@code operator} or {@code viewer}. */
+        ApiRole role();
     }
 
     interface Callback {

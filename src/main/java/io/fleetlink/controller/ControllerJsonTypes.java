@@ -16,6 +16,7 @@ import io.fleetlink.controller.host.Host;
 import io.fleetlink.controller.host.RegisterHostRequest;
 import io.fleetlink.controller.host.HandoverReport;
 import io.fleetlink.controller.operation.Operation;
+import io.fleetlink.controller.security.AgentTokenResource;
 import io.fleetlink.controller.operation.OperationAttempt;
 import io.fleetlink.controller.operation.OperationPayload;
 import io.fleetlink.controller.task.RegisterTaskRequest;
@@ -31,7 +32,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
         OperationPayload.class, CallbackEvent.class,
         RegisterHostRequest.class, CleanupHostRequest.class, Host.class, DrainHostRequest.class,
         AllocateRequest.class, Allocation.class, AllocationAccepted.class,
-        RegisterTaskRequest.class, Task.class,
+        RegisterTaskRequest.class, Task.class, AgentTokenResource.AgentToken.class,
         Operation.class, AgentHealth.class,
         FleetExecRequest.class, FleetExecResult.class, FleetExecSummary.class, HostExecResult.class,
         FleetExecResource.SummaryLine.class,

@@ -8,7 +8,7 @@ import java.security.NoSuchAlgorithmException;
  * An expected bearer token, kept only as its SHA-256 digest and compared in constant time: digests
  * have a fixed length, so neither the content nor the length of the secret leaks through timing.
  */
-public final class BearerToken {
+public final class BearerToken implements ExpectedToken {
 
     private static final String PREFIX = "Bearer ";
 
@@ -25,7 +25,19 @@ public final class BearerToken {
         return new BearerToken(sha256(token));
     }
 
-    /** True when {@code authorization} is {@code Bearer <the token>}. */
+    /**
+     * The token whose SHA-256 digest is {@code hex} (64 hex digits), so a configuration can name a
+     * caller's token without holding it: {@code printf %s "$TOKEN" | sha256sum}.
+     */
+    public static BearerToken ofSha256Hex(String hex) {
+        String digits = hex == null ? "" : hex.trim();
+        if (!digits.matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("a token-sha256 must be 64 hex digits (printf %s \"$TOKEN\" | sha256sum)");
+        }
+        return new BearerToken(java.util.HexFormat.of().parseHex(digits));
+    }
+
+    @Override
     public boolean matchesHeader(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             return false;

@@ -1,34 +1,74 @@
 package io.fleetlink.security;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.AgentConfig;
+import io.fleetlink.config.ControllerConfig;
 import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.config.Role;
 
 /**
- * The bearer token of the agent that runs in this process, settled once: the configured
- * {@code fleetlink.agent.auth.token(-file)}, or in role {@code all} one generated and printed once.
- * The agent checks callers against it; in role {@code all} the local controller presents it, so the
- * controller never reaches into the agent's package for it.
+ * The bearer token of the agent that runs in this process: the configured
+ * {@code fleetlink.agent.auth.token(-file)} (a file is followed, so rotating it needs no restart); in
+ * role {@code all} without one, the token derived from the controller's
+ * {@code fleetlink.controller.agent-token-secret} for this agent's host id when that is set, else one
+ * generated and printed once. The agent checks callers against it; in role {@code all} the local
+ * controller presents it, so the controller never reaches into the agent's package for it.
  */
 @ApplicationScoped
 public class LocalAgentToken {
 
-    private final Optional<String> token;
+    static final String KEY = "fleetlink.agent.auth.token";
 
-    public LocalAgentToken(FleetlinkConfig fleetlink, AgentConfig config) {
+    private final Optional<SecretSource> token;
+
+    public LocalAgentToken(FleetlinkConfig fleetlink, AgentConfig config, ControllerConfig controller) {
         Role role = fleetlink.role();
-        this.token = role.runsAgent()
-                ? Optional.of(Secrets.requiredToken(role, "fleetlink.agent.auth.token", "agent", "agent API",
-                        "FLEETLINK_AGENT_AUTH_TOKEN", config.auth().token(), config.auth().tokenFile()))
-                : Optional.empty();
+        if (!role.runsAgent()) {
+            this.token = Optional.empty();
+            return;
+        }
+        SecretSource configured = SecretSource.of(KEY, config.auth().token(), config.auth().tokenFile());
+        if (!configured.isSet() && role == Role.ALL) {
+            SecretSource secret = SecretSource.of("fleetlink.controller.agent-token-secret",
+                    controller.agentTokenSecret(), controller.agentTokenSecretFile());
+            if (secret.isSet()) {
+                String hostId = config.hostId().filter(id -> !id.isBlank()).orElseGet(LocalAgentToken::hostname);
+                this.token = Optional.of(SecretSource.generated(KEY, HostTokens.derive(secret.current().orElseThrow(), hostId)));
+                return;
+            }
+        }
+        this.token = Optional.of(configured.isSet() ? warned(configured)
+                : Secrets.requiredToken(role, KEY, "agent", "agent API", Optional.empty(), Optional.empty()));
     }
 
-    /** The token; empty when this process runs no agent. */
+    /** The token now; empty when this process runs no agent. */
     public Optional<String> value() {
+        return token.flatMap(SecretSource::current);
+    }
+
+    /** The token's source, followed on every use; empty when this process runs no agent. */
+    public Optional<SecretSource> source() {
         return token;
+    }
+
+    private static SecretSource warned(SecretSource configured) {
+        Secrets.warnIfShort(configured);
+        return configured;
+    }
+
+    /** The kernel's node name, as the agent's identity reads it (the default host id). */
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null || env.isBlank() ? "localhost" : env;
+        }
     }
 }

@@ -1,13 +1,17 @@
 package io.fleetlink.agent.grpc;
 
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.handler.RequestMeta;
 import io.fleetlink.agent.security.AgentCredentials;
+import io.fleetlink.agent.security.ControllerCertificates;
 import io.fleetlink.config.FleetlinkConfig;
 import io.fleetlink.web.RequestIds;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -31,10 +35,12 @@ public class AgentGrpcGate implements ServerInterceptor {
 
     private final FleetlinkConfig fleetlink;
     private final AgentCredentials credentials;
+    private final ControllerCertificates certificates;
 
-    public AgentGrpcGate(FleetlinkConfig fleetlink, AgentCredentials credentials) {
+    public AgentGrpcGate(FleetlinkConfig fleetlink, AgentCredentials credentials, ControllerCertificates certificates) {
         this.fleetlink = fleetlink;
         this.credentials = credentials;
+        this.certificates = certificates;
     }
 
     @Override
@@ -42,6 +48,10 @@ public class AgentGrpcGate implements ServerInterceptor {
         if (!fleetlink.role().runsAgent()) {
             return reject(call, Status.UNIMPLEMENTED.withDescription(
                     "the agent service is off in role '" + fleetlink.role().configName() + "'"));
+        }
+        Optional<String> refusal = certificates.refusal(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        if (refusal.isPresent()) {
+            return reject(call, Status.UNAUTHENTICATED.withDescription(refusal.get()));
         }
         if (!credentials.accepts(headers.get(AUTHORIZATION))) {
             return reject(call, Status.UNAUTHENTICATED.withDescription(

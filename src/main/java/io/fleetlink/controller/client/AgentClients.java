@@ -50,14 +50,16 @@ public class AgentClients {
     /** What the controller keeps per host. */
     private final class Host {
         final HostAddress address;
+        final String credential;
         final AgentClient client;
         final TypedGuard<Uni<Object>> guard;
         volatile CircuitBreakerState breaker = CircuitBreakerState.CLOSED;
         volatile Instant openedAt = Instant.EPOCH;
 
-        Host(HostAddress address) {
+        Host(HostAddress address, String credential) {
             this.address = address;
-            this.client = create(address);
+            this.credential = credential;
+            this.client = create(address, credential);
             this.guard = TypedGuard.create(UNI)
                     .withCircuitBreaker()
                         .requestVolumeThreshold(config.breaker().requestVolumeThreshold())
@@ -298,21 +300,23 @@ public class AgentClients {
     }
 
     private Host entry(HostAddress address) {
+        // The host's token now: a rotated secret or token file makes a fresh client on the next call.
+        String credential = token.forHost(address.hostId());
         return hosts.compute(address.hostId(), (id, existing) -> {
-            if (existing != null && existing.address.equals(address)) {
+            if (existing != null && existing.address.equals(address) && existing.credential.equals(credential)) {
                 return existing;
             }
             if (existing != null) {
                 existing.client.close();
             }
-            return new Host(address);
+            return new Host(address, credential);
         });
     }
 
-    private AgentClient create(HostAddress host) {
+    private AgentClient create(HostAddress host, String credential) {
         return switch (link.protocol()) {
-            case HTTP -> new HttpAgentClient(host, token.value(), json, tls.trustStore(), link.timeout());
-            case GRPC -> new GrpcAgentClient(host, token.value(), tls.grpcSslContext());
+            case HTTP -> new HttpAgentClient(host, credential, json, tls.trustStore(), tls.keyStore(), link.timeout());
+            case GRPC -> new GrpcAgentClient(host, credential, tls.grpcSslContext());
         };
     }
 

@@ -7,7 +7,9 @@ public class AgentUnauthorizedException extends AgentClientException {
 
     public AgentUnauthorizedException(String hostId, AgentRpc operation, String agentMessage) {
         super(hostId, operation, "the agent refused our token (" + agentMessage
-                + "); check that fleetlink.controller.agent-token matches the agent's fleetlink.agent.auth.token", null);
+                + "); check that the agent's fleetlink.agent.auth.token is the token for host '" + hostId
+                + "' (with fleetlink.controller.agent-token-secret: GET /api/v1/agent-tokens/" + hostId
+                + ") or equals the shared fleetlink.controller.agent-token", null);
     }
 
     @Override

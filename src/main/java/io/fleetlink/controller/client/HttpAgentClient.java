@@ -51,6 +51,12 @@ final class HttpAgentClient implements AgentClient {
 
     HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<KeyStore> tls,
             java.time.Duration connectTimeout) {
+        this(host, token, json, tls, Optional.empty(), connectTimeout);
+    }
+
+    /** With {@code clientKey}: the controller's certificate for agents that require mutual TLS. */
+    HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<KeyStore> tls, Optional<KeyStore> clientKey,
+            java.time.Duration connectTimeout) {
         this.host = host;
         this.authorization = "Bearer " + token;
         this.json = json;
@@ -64,6 +70,7 @@ final class HttpAgentClient implements AgentClient {
                 // quarkus.http.idle-timeout, so a request never goes out on one the agent is closing.
                 .property(POOLED_CONNECTION_TTL, POOLED_CONNECTION_TTL_SECONDS);
         tls.ifPresent(builder::trustStore);
+        clientKey.ifPresent(keys -> builder.keyStore(keys, new String(AgentTls.KEY_PASSWORD)));
         this.api = builder.build(AgentRestApi.class);
     }
 

@@ -1,0 +1,133 @@
+package io.fleetlink.agent.security;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.config.AgentConfig;
+import io.fleetlink.config.FleetlinkConfig;
+
+/**
+ * Mutual TLS on the agent: with {@code fleetlink.agent.tls.client-ca-file} the TLS layer already refused
+ * every caller without a certificate from the fleet CA (or with an expired one); this checks that the
+ * certificate names a controller ({@code fleetlink.agent.auth.controller-names}), so a certificate the
+ * CA issued to a GPU machine is no key to another machine. Both gates ask it before the token.
+ * At start-up, the agent's own certificate being expired or not yet valid stops it with the dates.
+ */
+@ApplicationScoped
+public class ControllerCertificates {
+
+    private final boolean required;
+    private final Set<String> names;
+
+    public ControllerCertificates(FleetlinkConfig fleetlink, AgentConfig config) {
+        boolean agent = fleetlink.role().runsAgent();
+        this.required = agent && config.tls().clientCaFile().isPresent();
+        this.names = Set.copyOf(config.auth().controllerNames().orElse(Set.of()));
+        if (required && names.isEmpty()) {
+            throw new IllegalStateException("fleetlink.agent.tls.client-ca-file is set (mutual TLS) but "
+                    + "fleetlink.agent.auth.controller-names is not: name the controllers' certificates, e.g. "
+                    + "fleetlink.agent.auth.controller-names=fleetlink-controller");
+        }
+        if (agent && config.tls().certFile().isPresent()) {
+            checkOwnCertificate(config.tls().certFile().get());
+        }
+    }
+
+    /** True when callers must present a controller's certificate. */
+    public boolean required() {
+        return required;
+    }
+
+    /** Why the caller of this TLS session is refused; empty when it may go on to the token check. */
+    public Optional<String> refusal(SSLSession session) {
+        if (!required) {
+            return Optional.empty();
+        }
+        if (session == null) {
+            return Optional.of("mutual TLS is required: connect with TLS and a client certificate from the fleet CA");
+        }
+        Certificate[] chain;
+        try {
+            chain = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.of("mutual TLS is required: no client certificate was presented");
+        }
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate certificate)) {
+            return Optional.of("mutual TLS is required: no X.509 client certificate was presented");
+        }
+        List<String> presented = names(certificate);
+        if (presented.stream().noneMatch(names::contains)) {
+            return Optional.of("the client certificate names " + presented + ", none of fleetlink.agent.auth.controller-names");
+        }
+        return Optional.empty();
+    }
+
+    /** The subject alternative DNS names and IP addresses of a certificate, then its common name. */
+    public static List<String> names(X509Certificate certificate) {
+        Set<String> names = new LinkedHashSet<>();
+        try {
+            Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
+            if (alternatives != null) {
+                for (List<?> entry : alternatives) {
+                    int type = (Integer) entry.get(0);
+                    if (type == 2 || type == 7) { // dNSName, iPAddress
+                        names.add(String.valueOf(entry.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // No readable alternative names: the common name below is all there is.
+        }
+        try {
+            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if ("CN".equalsIgnoreCase(rdn.getType())) {
+                    names.add(String.valueOf(rdn.getValue()));
+                }
+            }
+        } catch (InvalidNameException e) {
+            // A subject that is no LDAP name has no common name to offer.
+        }
+        return new ArrayList<>(names);
+    }
+
+    /** Stops start-up when the agent's own certificate is expired or not yet valid, saying which and when. */
+    public static void checkOwnCertificate(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            Certificate first = CertificateFactory.getInstance("X.509").generateCertificate(in);
+            if (first instanceof X509Certificate certificate) {
+                certificate.checkValidity();
+            }
+        } catch (CertificateExpiredException e) {
+            throw new IllegalStateException("fleetlink.agent.tls.cert-file: " + file + " has expired (" + e.getMessage()
+                    + "); install a new certificate", e);
+        } catch (CertificateNotYetValidException e) {
+            throw new IllegalStateException("fleetlink.agent.tls.cert-file: " + file + " is not valid yet (" + e.getMessage()
+                    + "); check the machine's clock or the certificate's dates", e);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("fleetlink.agent.tls.cert-file: cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
