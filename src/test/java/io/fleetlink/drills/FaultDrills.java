@@ -436,6 +436,13 @@ class FaultDrills {
             }
         }
         awaitQuiet(SETTLE);
+        // A host whose agent was down is OFFLINE until the sweep (every 5 s) hears it again: the next drill
+        // starts with every host AVAILABLE and not OFFLINE.
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (scalar("SELECT COUNT(*) FROM hosts WHERE state <> 'AVAILABLE' OR reachability = 'OFFLINE'") > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+        }
     }
 
     /** Waits until no operation is PENDING or RUNNING (fails the drill past {@code max}). */
