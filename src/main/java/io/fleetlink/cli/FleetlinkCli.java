@@ -52,8 +52,10 @@ public final class FleetlinkCli {
               ops ls --target ID
               ops get ID [--watch]
               ops cancel ID
-              exec (ID | --selector K=V[,K=V]) [--user NAME] [--timeout SECONDS] -- PROGRAM [ARG]...
-              cleanup ID --user NAME [--type process|data|ssh|docker|datasets]... [--watch]
+              exec (ID | --selector K=V[,K!=V,K,!K]) [--user NAME] [--timeout SECONDS] -- PROGRAM [ARG]...
+                                                        --selector: all matching hosts at once (POST /api/v1/exec)
+              cleanup ID --user NAME [--type process|gpu|data|ssh|docker|datasets]... [--watch]
+              agent-token ID                            the token to install on host ID (admin; per-host tokens)
 
             environment: FLEETLINK_URL (default http://localhost:8081), FLEETLINK_TOKEN or FLEETLINK_TOKEN_FILE
             exit status: 0 ok, 1 failed (5xx, command exit non-zero, watched item failed), 2 usage or 400,
@@ -157,6 +159,16 @@ public final class FleetlinkCli {
             case "ops", "operations" -> operations(verb, args);
             case "exec" -> exec(args);
             case "cleanup" -> cleanup(args);
+            case "agent-token" -> {
+                // The token to install on a host as its fleetlink.agent.auth.token-file (admin only).
+                args.expect(2);
+                Reply reply = http.get("/api/v1/agent-tokens/" + args.id(1, "host id"));
+                if (reply.ok() && !jsonOutput) {
+                    out.println(reply.data().path("token").asText());
+                    yield ExitCodes.OK;
+                }
+                yield show(reply, this::fields);
+            }
             default -> throw new UsageException("unknown command '" + group + "'");
         };
     }
@@ -352,28 +364,6 @@ public final class FleetlinkCli {
         if (args.command.isEmpty()) {
             throw new UsageException("exec needs the command after --, e.g. fleetlink exec gpu-01 -- nvidia-smi -L");
         }
-        List<String> targets = new ArrayList<>();
-        if (args.has("selector")) {
-            args.expect(1);
-            Map<String, String> wanted = pairs(args.option("selector", ""), "--selector");
-            Reply hosts = http.get("/api/v1/hosts");
-            if (!hosts.ok()) {
-                return show(hosts, data -> { });
-            }
-            for (JsonNode host : hosts.data()) {
-                JsonNode labels = host.path("labels");
-                if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(labels.path(e.getKey()).asText(null)))) {
-                    targets.add(host.path("host_id").asText());
-                }
-            }
-            if (targets.isEmpty()) {
-                err.println("error: no registered host has the labels " + wanted);
-                return ExitCodes.NOT_FOUND;
-            }
-        } else {
-            args.expect(2);
-            targets.add(args.id(1, "host id (or --selector)"));
-        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("command", args.command);
         int timeout = args.has("timeout") ? args.integer("timeout") : 30;
@@ -381,34 +371,67 @@ public final class FleetlinkCli {
         if (args.has("user")) {
             body.put("user", args.option("user", ""));
         }
+        if (args.has("selector")) {
+            return fleetExec(args, body, timeout);
+        }
+        args.expect(2);
+        String hostId = args.id(1, "host id (or --selector)");
+        Reply reply = http.post("/api/v1/hosts/" + hostId + "/exec", body, Duration.ofSeconds(timeout + 30L));
+        if (!reply.ok()) {
+            err.println(hostId + ": error " + reply.status() + ": " + reply.message());
+            if (jsonOutput) {
+                printJson(reply.body());
+            }
+            return ExitCodes.forStatus(reply.status());
+        }
+        JsonNode data = reply.data();
+        if (jsonOutput) {
+            printJson(data);
+        } else {
+            data.path("stdout").asText().lines().forEach(out::println);
+            data.path("stderr").asText().lines().forEach(err::println);
+        }
+        boolean ok = data.path("exit_code").asInt() == 0 && !data.path("timed_out").asBoolean();
+        if (!ok && !jsonOutput) {
+            err.println(hostId + ": exit code " + data.path("exit_code").asInt()
+                    + (data.path("timed_out").asBoolean() ? " (timed out)" : ""));
+        }
+        return ok ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    /**
+     * {@code exec --selector k=v,...}: one call to the controller's fleet exec, which runs the command on
+     * every matching host at once; each host's output is printed prefixed with its id.
+     */
+    private int fleetExec(Args args, Map<String, Object> body, int timeout) throws UsageException, UnreachableException {
+        args.expect(1);
+        body.put("selector", args.option("selector", ""));
+        Reply reply = http.post("/api/v1/exec", body, Duration.ofSeconds(timeout + 60L));
+        if (!reply.ok()) {
+            return show(reply, data -> { });
+        }
+        JsonNode results = reply.data().path("results");
+        if (jsonOutput) {
+            printJson(reply.data());
+        }
         int worst = ExitCodes.OK;
-        Map<String, JsonNode> results = new LinkedHashMap<>();
-        for (String hostId : targets) {
-            Reply reply = http.post("/api/v1/hosts/" + hostId + "/exec", body, Duration.ofSeconds(timeout + 30L));
-            int code;
-            if (!reply.ok()) {
-                code = ExitCodes.forStatus(reply.status());
-                err.println(hostId + ": error " + reply.status() + ": " + reply.message());
-                results.put(hostId, reply.body());
-            } else {
-                JsonNode data = reply.data();
-                code = data.path("exit_code").asInt() == 0 && !data.path("timed_out").asBoolean()
-                        ? ExitCodes.OK : ExitCodes.FAILED;
-                results.put(hostId, data);
-                if (!jsonOutput) {
-                    String prefix = targets.size() > 1 ? hostId + ": " : "";
-                    data.path("stdout").asText().lines().forEach(line -> out.println(prefix + line));
-                    data.path("stderr").asText().lines().forEach(line -> err.println(prefix + line));
-                    if (code != ExitCodes.OK) {
-                        err.println(hostId + ": exit code " + data.path("exit_code").asInt()
-                                + (data.path("timed_out").asBoolean() ? " (timed out)" : ""));
-                    }
+        for (JsonNode result : results) {
+            String hostId = result.path("host_id").asText();
+            String outcome = result.path("outcome").asText();
+            if (!jsonOutput) {
+                result.path("stdout").asText("").lines().forEach(line -> out.println(hostId + ": " + line));
+                result.path("stderr").asText("").lines().forEach(line -> err.println(hostId + ": " + line));
+                if ("FAILED".equals(outcome)) {
+                    err.println(hostId + ": exit code " + result.path("exit_code").asInt()
+                            + (result.path("timed_out").asBoolean() ? " (timed out)" : ""));
+                } else if ("ERROR".equals(outcome)) {
+                    err.println(hostId + ": error: " + result.path("error").asText());
                 }
             }
-            worst = Math.max(worst, code == ExitCodes.OK ? 0 : code);
+            worst = Math.max(worst, "OK".equals(outcome) ? ExitCodes.OK : ExitCodes.FAILED);
         }
-        if (jsonOutput) {
-            printJson(targets.size() == 1 && args.has("selector") == false ? results.get(targets.get(0)) : json.valueToTree(results));
+        if (!jsonOutput) {
+            err.println(reply.message());
         }
         return worst;
     }

@@ -128,6 +128,10 @@ class FleetlinkCliTest {
         assertThat(bySelector.exit()).isEqualTo(1);
         assertThat(bySelector.err()).contains(host + ": exit code 3");
         assertThat(cli("exec", "--selector", "pool=nowhere", "--", "echo").exit()).isEqualTo(3);
+        // With one shared agent token there is no per-host token to print, and the CLI says so.
+        Run token = cli("agent-token", host);
+        assertThat(token.exit()).isNotZero();
+        assertThat(token.err()).contains("agent-token-secret");
 
         // Drain while allocated: a second allocation is a 409 naming the reason.
         assertThat(cli("hosts", "drain", host, "--reason", "kernel upgrade").exit()).isZero();

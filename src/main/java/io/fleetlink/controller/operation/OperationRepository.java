@@ -127,9 +127,11 @@ public class OperationRepository {
 
     /** Runs an UPDATE of operations and returns the rows it changed, in one statement on either store. */
     private Uni<List<Operation>> claiming(SqlClient client, String update, java.util.Map<String, Object> params) {
+        // The claimed rows as find() reads them, with their count of agent call attempts.
         String sql = store.kind() == StoreConfig.Kind.POSTGRESQL
-                ? update + " RETURNING " + COLUMNS
-                : "SELECT " + COLUMNS + " FROM FINAL TABLE (" + update + ")";
+                ? update + " RETURNING " + READ_COLUMNS
+                : "SELECT " + COLUMNS + ", (SELECT COUNT(*) FROM operation_attempts a "
+                        + "WHERE a.operation_id = claimed.operation_id) AS call_attempts FROM FINAL TABLE (" + update + ") claimed";
         return Sql.query(client, sql, params).map(this::readAll);
     }
 
