@@ -156,7 +156,11 @@ class ControllerEndToEndTest {
         assertThat(report.getList("data.processes_ended.items", String.class)).containsAnyElementsOf(leftoverPids);
         assertThat(report.getList("data.keys_revoked.items", String.class)).contains(fingerprint);
         assertThat(report.getList("data.data_entries_removed.items", String.class)).anyMatch(e -> e.contains("run-1"));
-        assertThat(report.getLong("data.epoch")).isEqualTo(2L);
+        // The release's epoch: one ownership change after the allocation's (the shared test agent may be at a
+        // higher epoch than a new host's 0, so the allocation's own epoch is read, not assumed).
+        long allocationEpoch = api().when().get("/api/v1/allocations/" + allocationId).then().statusCode(200)
+                .extract().jsonPath().getLong("data.epoch");
+        assertThat(report.getLong("data.epoch")).isEqualTo(allocationEpoch + 1);
 
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(CallbackReceiver.eventsFor(allocationId)).extracting(e -> e.get("type"))

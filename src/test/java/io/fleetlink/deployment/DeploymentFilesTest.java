@@ -150,8 +150,12 @@ class DeploymentFilesTest {
         ConfigMap config = one(ConfigMap.class, "fleetlink-controller");
         JsonNode controllerConfig = YAML.readTree(config.getData().get("application.yaml"));
         assertThat(controllerConfig.at("/fleetlink/role").asText()).isEqualTo("controller");
-        List<String> tokenFiles = List.of(controllerConfig.at("/fleetlink/controller/agent-token-file").asText(),
-                controllerConfig.at("/fleetlink/controller/auth/token-file").asText());
+        List<String> tokenFiles = new java.util.ArrayList<>(List.of(
+                controllerConfig.at("/fleetlink/controller/agent-token-secret-file").asText(),
+                controllerConfig.at("/fleetlink/controller/auth/token-file").asText()));
+        controllerConfig.at("/fleetlink/controller/auth/clients")
+                .forEach(client -> tokenFiles.add(client.path("token-file").asText()));
+        assertThat(tokenFiles).as("token files").doesNotContain("").hasSizeGreaterThan(2);
         for (String tokenFile : tokenFiles) {
             Path file = Path.of(tokenFile);
             VolumeMount mount = container.getVolumeMounts().stream()

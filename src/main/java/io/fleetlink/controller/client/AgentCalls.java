@@ -200,7 +200,12 @@ public class AgentCalls {
                     Log.warnf("%s on host %s refused: epoch %d is stale (the agent is at %d, the store was behind); "
                             + "the host's epoch is now %d and the call goes on under it", operation.configName(), hostId,
                             context.epoch(), refusal.hostEpoch(), raised);
-                    CallContext next = context.under(context.requestId() + "-e" + raised, raised);
+                    // An operation's call goes on under a new id recorded in its payload; a pass-through call keeps
+                    // the caller's id (the agent bound nothing to a refused one), so the caller's own retry with
+                    // that id is answered by this run instead of running again.
+                    CallContext next = context.log() != null
+                            ? context.under(context.requestId() + "-e" + raised, raised)
+                            : context.under(context.requestId(), raised);
                     // A pass-through call (exec, mounts, a task stop) has no operation log to note it in.
                     Uni<Void> noted = context.log() != null ? context.log().epochRaised(raised) : Uni.createFrom().voidItem();
                     return noted.chain(() -> call(hostId, operation, next, agentBudget, body, giveUpAt, round + 1));

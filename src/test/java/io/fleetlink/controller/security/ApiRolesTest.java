@@ -68,7 +68,7 @@ class ApiRolesTest {
 
     /**
      * The issue's table: admin everything; platform hosts read, allocations, tasks, operations read;
-     * operator everything read, manual cleanup, exec, drain; viewer read only. Tokens are admin's.
+     * operator everything read, manual cleanup, exec (one host or a fleet), drain; viewer read only. Tokens are admin's.
      */
     static boolean allowed(ApiRole role, Endpoint endpoint) {
         String path = endpoint.template();
@@ -77,7 +77,8 @@ class ApiRolesTest {
         return switch (role) {
             case ADMIN -> true;
             case VIEWER -> read;
-            case OPERATOR -> read || (!get && path.matches("/api/v1/hosts/\\{[^}]+\\}/(cleanup|exec|drain|undrain)"));
+            case OPERATOR -> read || (!get && (path.matches("/api/v1/hosts/\\{[^}]+\\}/(cleanup|exec|drain|undrain)")
+                    || path.equals("/api/v1/exec")));
             case PLATFORM -> (read && path.matches("/api/v1/(hosts|allocations|tasks|operations)(/.*)?"))
                     || (!get && path.matches("/api/v1/(allocations|tasks)(/.*)?"));
         };
