@@ -46,8 +46,10 @@ import io.fleetlink.support.TestUsers;
 /**
  * Fault drills on real, network-separated hosts: {@value #AGENTS} agents, each the packaged jar in its
  * own network namespace behind a veth pair on a bridge the test makes ({@link NetLab}), carrying
- * {@value #HOSTS} host registrations between them (one tenant account each: the machine cannot run 21
- * agent JVMs next to the build, and a registration is what the controller schedules); two controller
+ * one host registration each, with its own tenant account: an agent is one machine with one fencing
+ * epoch, so two registrations on one agent would fence each other's releases (each ownership change of
+ * one raises the machine's epoch under the other's cleanup); the agents run with the small JVM settings
+ * of the shipped JVM unit so twenty fit beside the build; two controller
  * replicas (packaged jar, killable) on a private PostgreSQL; the {@link CallbackReceiver}. Each drill
  * injects one fault, waits for the fleet to settle and checks the invariants; every drill's row goes to
  * {@code target/drills/report.md}. The JVMs are shared by every drill, in order.
@@ -58,8 +60,8 @@ import io.fleetlink.support.TestUsers;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultDrills {
 
-    static final int AGENTS = 3;
-    static final int HOSTS = 21;
+    static final int AGENTS = 20;
+    static final int HOSTS = AGENTS;
     static final Duration SETTLE = Duration.ofMinutes(3);
     static final Duration RECOVERY_TARGET = Duration.ofSeconds(20);
     static final String AGENT_TOKEN = "drill-agent-token-0123456789abcdef";
@@ -325,7 +327,7 @@ class FaultDrills {
     @Test
     @Order(9)
     void burstOf500AllocateReleaseCyclesOver21Hosts() throws Exception {
-        Drill drill = new Drill("burst: 500 allocate/release cycles over 21 hosts");
+        Drill drill = new Drill("burst: 500 allocate/release cycles over " + HOSTS + " hosts");
         drill.recoveryApplies = false;
         AtomicInteger started = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(HOSTS);

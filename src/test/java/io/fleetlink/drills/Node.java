@@ -58,9 +58,16 @@ final class Node implements AutoCloseable {
         if (namespace != null) {
             argv.addAll(List.of("ip", "netns", "exec", namespace));
         }
-        // Light hosts: a small heap, the serial collector and the C1 compiler only.
-        argv.addAll(List.of(javaBin, "-Xmx160m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        // Light hosts: the serial collector and the C1 compiler only; an agent (in its namespace) gets the
+        // shipped JVM unit's settings (a small heap, two event loops, few workers), a controller more heap.
+        argv.addAll(List.of(javaBin, "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:CICompilerCount=1", "-Xshare:auto"));
+        if (namespace != null) {
+            argv.addAll(List.of("-Xmx64m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=32m",
+                    "-Dquarkus.vertx.event-loops-pool-size=2", "-Dquarkus.thread-pool.max-threads=16"));
+        } else {
+            argv.add("-Xmx160m");
+        }
         properties.forEach(p -> argv.add("-D" + p));
         argv.addAll(List.of("-jar", JAR.toString()));
         Files.writeString(log, "=== start " + name + " " + java.time.Instant.now() + "\n",
@@ -68,6 +75,7 @@ final class Node implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().remove("FLEETLINK_AGENT_AUTH_TOKEN");
+        builder.environment().put("MALLOC_ARENA_MAX", "2");
         builder.environment().putAll(env);
         process = builder.start();
         return this;

@@ -61,8 +61,9 @@ final class Report {
         }
         out.append("\nRecovery time: from the fault (or, for a partition and a receiver outage, from its start) until no operation is ")
                 .append("PENDING or RUNNING. \"Executed twice\" counts request ids with more than one execution in the agents' ")
-                .append("audit lines; with the key=value audit format a replay cannot be told from an execution, so it is reported, ")
-                .append("not asserted. Allocations by status in the store after each drill (cumulative over the run):\n\n");
+                .append("JSON audit lines (only \"execution\" events, never replays) and is asserted zero; an agent that writes the ")
+                .append("older key=value lines cannot tell a replay from an execution, so there it is reported, not asserted. ")
+                .append("Allocations by status in the store after each drill (cumulative over the run):\n\n");
         for (Row row : rows) {
             out.append("- ").append(row.drill).append(": ").append(row.outcomes).append('\n');
         }
