@@ -185,7 +185,7 @@ def start_agent(procs, index, http_port, grpc_port):
             f"-Dquarkus.management.port={free_port()}", "-Dquarkus.http.host=127.0.0.1",
             "-Dquarkus.grpc.server.host=127.0.0.1",
             "-Dfleetlink.agent.exec.enabled=true", "-Dfleetlink.agent.exec.allowed-commands=/bin/true",
-            f"-Dfleetlink.agent.gpu.state-dir={state}",
+            f"-Dfleetlink.agent.gpu.state-dir={state}", f"-Dfleetlink.agent.state-dir={state}",
             "-Dquarkus.log.level=WARN", "-jar", str(JAR)]
     return procs.start(f"agent-{index}", argv, env=AGENT_ENV)
 
@@ -343,10 +343,11 @@ def run(procs, args, n):
         results += [row(exec_direct), row(exec_http), row(exec_grpc), row(fan_out)]
         peer_rows = ["| peers skipped: install openssh-server pssh clustershell | | | | | |"]
 
-    # Pipelines: allocate→READY then release→AVAILABLE, one user per host, all hosts at once.
+    # Pipelines: allocate→READY then release→AVAILABLE, one user per host, all at once; one host per agent
+    # (an agent is one machine with one fencing epoch: two hosts on one agent would fence each other).
     cycle_rows = []
     for label, api_port in (("H2, HTTP to agents", http_api_port),):
-        cycle_rows.append(pipelines(procs, api_port, host_ids, args.cycles if n(100) >= 100 else 20, label))
+        cycle_rows.append(pipelines(procs, api_port, host_ids[:len(agents)], args.cycles if n(100) >= 100 else 20, label))
 
     # Memory after load, and the reference exporter.
     memory = [f"| agent RSS after load (median of {len(agent_pids)}) | {statistics.median(rss_mib(p) for p in agent_pids):.0f} MiB |",
