@@ -1,5 +1,9 @@
 package io.fleetlink.controller.host;
 
+import java.time.Instant;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.controller.api.RequestChecks;
@@ -9,6 +13,7 @@ import io.fleetlink.controller.store.Sql;
 import io.fleetlink.controller.store.Store;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 
 /**
  * Drain and undrain (Slurm's drain, Kubernetes' cordon): a drained host takes no new allocation
@@ -35,30 +40,26 @@ public class HostDrainService {
      * only replaces the reason. The host is returned as it is now.
      */
     public Uni<Host> drain(String hostId, DrainHostRequest request) {
-        return Uni.createFrom().deferred(() -> {
-            HostService.validHostId(hostId);
-            checks.valid(request);
-            return store.inTransaction(tx -> hosts.find(tx, hostId)
-                    .chain(host -> {
-                        if (host == null) {
-                            return Uni.createFrom().failure(HostService.notFound(hostId));
-                        }
-                        var now = Sql.now();
-                        return hosts.drain(tx, hostId, request.reason(), now)
-                                .call(changed -> changed
-                                        ? outbox.add(tx, CallbackEvent.host(CallbackEvent.HOST_DRAINED, hostId,
-                                                host.state().name(), request.reason(), now))
-                                        : Uni.createFrom().voidItem())
-                                .invoke(changed -> Log.infof("host %s drained (%s), state %s%s", hostId,
-                                        changed ? "new" : "reason replaced", host.state(),
-                                        host.allocationId() != null ? ", allocation " + host.allocationId() + " runs to release" : ""))
-                                .chain(() -> hosts.find(tx, hostId));
-                    }));
-        });
+        return flip(hostId, request, CallbackEvent.HOST_DRAINED,
+                (tx, now) -> hosts.drain(tx, hostId, request.reason(), now),
+                (host, changed) -> Log.infof("host %s drained (%s), state %s%s", hostId,
+                        changed ? "new" : "reason replaced", host.state(),
+                        host.allocationId() != null ? ", allocation " + host.allocationId() + " runs to release" : ""));
     }
 
     /** Clears the drain: the host can be allocated again; {@code host.undrained} when it was drained. */
     public Uni<Host> undrain(String hostId, DrainHostRequest request) {
+        return flip(hostId, request, CallbackEvent.HOST_UNDRAINED,
+                (tx, now) -> hosts.undrain(tx, hostId, now),
+                (host, changed) -> Log.infof("host %s undrained%s", hostId, changed ? "" : " (was not drained)"));
+    }
+
+    /**
+     * One transaction: the host must exist, {@code change} sets or clears the flag (its item says whether
+     * it changed), the callback {@code event} is queued only when it did; then the host as it is now.
+     */
+    private Uni<Host> flip(String hostId, DrainHostRequest request, String event,
+            BiFunction<SqlConnection, Instant, Uni<Boolean>> change, BiConsumer<Host, Boolean> log) {
         return Uni.createFrom().deferred(() -> {
             HostService.validHostId(hostId);
             checks.valid(request);
@@ -67,13 +68,13 @@ public class HostDrainService {
                         if (host == null) {
                             return Uni.createFrom().failure(HostService.notFound(hostId));
                         }
-                        var now = Sql.now();
-                        return hosts.undrain(tx, hostId, now)
+                        Instant now = Sql.now();
+                        return change.apply(tx, now)
                                 .call(changed -> changed
-                                        ? outbox.add(tx, CallbackEvent.host(CallbackEvent.HOST_UNDRAINED, hostId,
-                                                host.state().name(), request.reason(), now))
+                                        ? outbox.add(tx, CallbackEvent.host(event, hostId, host.state().name(),
+                                                request.reason(), now))
                                         : Uni.createFrom().voidItem())
-                                .invoke(changed -> Log.infof("host %s undrained%s", hostId, changed ? "" : " (was not drained)"))
+                                .invoke(changed -> log.accept(host, changed))
                                 .chain(() -> hosts.find(tx, hostId));
                     }));
         });
