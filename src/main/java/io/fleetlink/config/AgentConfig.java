@@ -3,6 +3,7 @@ package io.fleetlink.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -108,6 +109,37 @@ public interface AgentConfig {
          * addresses, or the common name) a caller's certificate must carry one of. Required then.
          */
         Optional<Set<String>> controllerNames();
+
+        /**
+         * The operations the agent's main credential may call: the token above (or the token derived for
+         * this host from the controller's secret) and, with mutual TLS, a controller's certificate.
+         * Names: {@code exec}, {@code cleanup}, {@code ssh-reset}, {@code stop}, {@code mount} (mount and
+         * unmount), {@code gpu-health}; {@code none} for nothing. Ping and system info are open to every
+         * valid credential. The default leaves {@code exec} out: the controller's normal credential cannot
+         * run commands unless an operator adds it here or gives exec to a credential of its own
+         * ({@code clients.<name>}). Anything else is refused with 403 / PERMISSION_DENIED.
+         */
+        @WithDefault("cleanup,ssh-reset,stop,mount,gpu-health")
+        Set<AgentPermission> operations();
+
+        /**
+         * Further credentials by name, each with its own token and operations, e.g. {@code clients.exec}
+         * for the token the controller presents only for ExecuteCommand
+         * ({@code fleetlink.controller.agent-exec-token-file}), or an operator's own. The name is the
+         * credential id in refusals and the audit log.
+         */
+        Map<String, Client> clients();
+    }
+
+    interface Client {
+        /** The token inline or by environment; prefer {@code token-file}. */
+        Optional<String> token();
+
+        /** A file whose content (trimmed) is the token; followed when it changes (rotation). */
+        Optional<Path> tokenFile();
+
+        /** What this credential may call, as in {@code auth.operations}; none listed: only ping and system info. */
+        Optional<Set<AgentPermission>> operations();
     }
 
     interface Tls {

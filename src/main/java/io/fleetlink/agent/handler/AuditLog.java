@@ -46,7 +46,18 @@ public final class AuditLog {
         write("rejected", operation, target, meta, result, durationMs);
     }
 
+    /** A call refused before anything was done, by the credential {@code credential} (its id, never its token). */
+    public static void rejected(AgentRpc operation, String target, RequestMeta meta, String result, long durationMs,
+            String credential) {
+        write("rejected", operation, target, meta, result, durationMs, credential);
+    }
+
     private static void write(String event, AgentRpc operation, String target, RequestMeta meta, String result, long durationMs) {
+        write(event, operation, target, meta, result, durationMs, "agent-token");
+    }
+
+    private static void write(String event, AgentRpc operation, String target, RequestMeta meta, String result, long durationMs,
+            String credential) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("event", event);
         line.put("request_id", meta.requestId().orElse(null));
@@ -54,7 +65,7 @@ public final class AuditLog {
         line.put("target", target);
         line.put("epoch", meta.epoch().isPresent() ? meta.epoch().getAsLong() : null);
         line.put("transport", meta.transport());
-        line.put("credential", "agent-token");
+        line.put("credential", credential);
         line.put("result", result);
         line.put("duration_ms", durationMs);
         try {
