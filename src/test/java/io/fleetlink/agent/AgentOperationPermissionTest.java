@@ -145,9 +145,23 @@ class AgentOperationPermissionTest {
                 assertThat(httpMark).doesNotExist();
                 assertThat(grpcMark).doesNotExist();
                 // The same commands with the exec credential run: the refusal was the permission, nothing else.
-                given().header("Authorization", "Bearer " + EXEC).contentType("application/json").body(body)
-                        .when().post("/api/v1/command/exec").then().statusCode(200).body("data.exit_code", equalTo(0));
-                assertThat(grpc.stub(EXEC).executeCommand(touch).getExitCode()).isZero();
+                // The audit line of each names the credential that ran it.
+                String httpId = "perm-exec-http-" + UUID.randomUUID();
+                String grpcId = "perm-exec-grpc-" + UUID.randomUUID();
+                try (AuditCapture audit = AuditCapture.install()) {
+                    given().header("Authorization", "Bearer " + EXEC).header("X-Request-Id", httpId)
+                            .contentType("application/json").body(body)
+                            .when().post("/api/v1/command/exec").then().statusCode(200).body("data.exit_code", equalTo(0));
+                    io.grpc.Metadata headers = new io.grpc.Metadata();
+                    headers.put(io.grpc.Metadata.Key.of("x-request-id", io.grpc.Metadata.ASCII_STRING_MARSHALLER), grpcId);
+                    assertThat(grpc.stub(EXEC).withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+                            .executeCommand(touch).getExitCode()).isZero();
+                    for (String id : List.of(httpId, grpcId)) {
+                        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                                .until(() -> audit.of(id, "execution").size() == 1);
+                        assertThat(audit.of(id, "execution").get(0).path("credential").asText()).as(id).isEqualTo("exec");
+                    }
+                }
             }
             assertThat(httpMark).exists();
             assertThat(grpcMark).exists();

@@ -37,6 +37,7 @@ public class AgentGrpcGate implements ServerInterceptor {
     static final Context.Key<String> REQUEST_ID_KEY = Context.key("fleetlink-request-id");
     static final Metadata.Key<String> EPOCH = Metadata.Key.of(RequestMeta.EPOCH_METADATA_KEY, Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> EPOCH_KEY = Context.key("fleetlink-epoch");
+    static final Context.Key<String> CREDENTIAL_KEY = Context.key("fleetlink-credential");
 
     /** The agent service's methods and the operation each one is; a method not here is refused. */
     static final Map<String, AgentRpc> OPERATIONS = Map.of(
@@ -86,7 +87,7 @@ public class AgentGrpcGate implements ServerInterceptor {
             return reject(call, Status.PERMISSION_DENIED.withDescription(message));
         }
         Context context = Context.current().withValue(REQUEST_ID_KEY, headers.get(REQUEST_ID))
-                .withValue(EPOCH_KEY, headers.get(EPOCH));
+                .withValue(EPOCH_KEY, headers.get(EPOCH)).withValue(CREDENTIAL_KEY, credential.get().id());
         return Contexts.interceptCall(context, call, headers, next);
     }
 

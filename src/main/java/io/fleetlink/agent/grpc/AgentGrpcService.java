@@ -96,7 +96,8 @@ public class AgentGrpcService extends MutinyAgentServiceGrpc.AgentServiceImplBas
     private static <T> Uni<T> withMeta(Function<RequestMeta, Uni<T>> body) {
         String requestId = AgentGrpcGate.REQUEST_ID_KEY.get();
         String epoch = AgentGrpcGate.EPOCH_KEY.get();
-        return call(() -> body.apply(RequestMeta.of(requestId, epoch, "grpc")));
+        String credential = AgentGrpcGate.CREDENTIAL_KEY.get();
+        return call(() -> body.apply(RequestMeta.of(requestId, epoch, "grpc").withCredential(credential)));
     }
 
     private static <T> Uni<T> call(java.util.function.Supplier<Uni<T>> body) {

@@ -53,7 +53,7 @@ public final class AuditLog {
     }
 
     private static void write(String event, AgentRpc operation, String target, RequestMeta meta, String result, long durationMs) {
-        write(event, operation, target, meta, result, durationMs, "agent-token");
+        write(event, operation, target, meta, result, durationMs, meta.credential());
     }
 
     private static void write(String event, AgentRpc operation, String target, RequestMeta meta, String result, long durationMs,

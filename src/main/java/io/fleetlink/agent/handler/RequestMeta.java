@@ -9,10 +9,22 @@ import io.fleetlink.web.RequestIds;
 
 /**
  * What a transport knows about a request besides its body: the caller's request id (for
- * deduplication and the audit log), its fencing epoch (absent: unfenced) and the transport, for the
- * audit log.
+ * deduplication and the audit log), its fencing epoch (absent: unfenced), the transport and the id of
+ * the credential it presented, for the audit log.
  */
-public record RequestMeta(Optional<String> requestId, OptionalLong epoch, String transport) {
+public record RequestMeta(Optional<String> requestId, OptionalLong epoch, String transport, String credential) {
+
+    /** The credential id when a transport does not say: the agent's main token. */
+    public static final String MAIN_CREDENTIAL = "agent-token";
+
+    public RequestMeta(Optional<String> requestId, OptionalLong epoch, String transport) {
+        this(requestId, epoch, transport, MAIN_CREDENTIAL);
+    }
+
+    /** This request as presented by the credential {@code id} (null: the main one). */
+    public RequestMeta withCredential(String id) {
+        return new RequestMeta(requestId, epoch, transport, id == null ? MAIN_CREDENTIAL : id);
+    }
 
     /** HTTP header carrying the fencing epoch. */
     public static final String EPOCH_HEADER = "X-Fleetlink-Epoch";

@@ -9,9 +9,11 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.core.CurrentRequestManager;
 
 import io.fleetlink.agent.handler.AgentRequestHandler;
 import io.fleetlink.agent.handler.RequestMeta;
+import io.fleetlink.agent.security.AgentApiGate;
 import io.fleetlink.protocol.CheckGpuHealthResponse;
 import io.fleetlink.protocol.CleanupMachineRequest;
 import io.fleetlink.protocol.CleanupMachineResponse;
@@ -119,7 +121,10 @@ public class AgentResource implements AgentApi {
                 .map(Envelopes::ok);
     }
 
+    /** Read while the resource method runs, on the request's own thread, where the gate left the credential. */
     private static RequestMeta meta(String requestId, String epoch) {
-        return RequestMeta.of(requestId, epoch, "http");
+        Object credential = CurrentRequestManager.get().getContainerRequestContext()
+                .getProperty(AgentApiGate.CREDENTIAL_PROPERTY);
+        return RequestMeta.of(requestId, epoch, "http").withCredential(credential == null ? null : credential.toString());
     }
 }

@@ -6,6 +6,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 
 import org.jboss.resteasy.reactive.RestResponse;
@@ -43,6 +44,9 @@ public class AgentApiGate {
             "unmountDataset", AgentRpc.DATASET_UNMOUNT,
             "executeCommand", AgentRpc.COMMAND_EXEC);
 
+    /** The request property that carries the id of the credential the caller presented, for the audit log. */
+    public static final String CREDENTIAL_PROPERTY = "fleetlink.agent.credential";
+
     @Inject
     AgentCredentials credentials;
 
@@ -51,7 +55,7 @@ public class AgentApiGate {
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<RestResponse<Envelope<Void>>> filter(SimpleResourceInfo resource, HttpHeaders headers,
-            HttpServerRequest request) {
+            HttpServerRequest request, ContainerRequestContext context) {
         if (!AgentApi.class.isAssignableFrom(resource.getResourceClass())) {
             return Optional.empty();
         }
@@ -72,6 +76,7 @@ public class AgentApiGate {
             AuditLog.rejected(operation, null, meta(headers), "forbidden(403): " + message, 0, credential.get().id());
             return Optional.of(Envelopes.response(403, "forbidden: " + message));
         }
+        context.setProperty(CREDENTIAL_PROPERTY, credential.get().id());
         return Optional.empty();
     }
 

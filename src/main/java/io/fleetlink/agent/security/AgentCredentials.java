@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.handler.RequestMeta;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.config.AgentPermission;
 import io.fleetlink.protocol.AgentRpc;
@@ -33,7 +34,7 @@ import io.quarkus.logging.Log;
 public class AgentCredentials {
 
     /** The credential id of {@code fleetlink.agent.auth.token(-file)}, in refusals and the audit log. */
-    public static final String MAIN_ID = "agent-token";
+    public static final String MAIN_ID = RequestMeta.MAIN_CREDENTIAL;
 
     static final String CLIENTS = "fleetlink.agent.auth.clients.";
 
