@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
  * A throw-away fleet PKI made with openssl for mutual TLS tests: a fleet CA; the agent's certificate
  * (localhost / 127.0.0.1) and a second one for rotation; the controller's client certificate
  * ({@code fleetlink-controller}); a certificate the fleet CA gave a GPU machine ({@code gpu-07});
- * a controller certificate from another CA; and an expired controller certificate.
+ * a controller certificate from another CA; an expired and a not yet valid controller certificate
+ * ({@code expired}, {@code controller-future}); an expired and a not yet valid agent certificate
+ * ({@code agent-expired}, {@code agent-future}); and an agent certificate that names only the host id
+ * {@code mtls-agent} ({@code agent-by-id}).
  */
 public final class FleetCertificates {
 
@@ -37,7 +40,11 @@ public final class FleetCertificates {
             sign(dir, "controller", CONTROLLER_NAME, "DNS:" + CONTROLLER_NAME, "ca");
             sign(dir, "gpu-07", "gpu-07", "DNS:gpu-07", "ca");
             sign(dir, "stranger", CONTROLLER_NAME, "DNS:" + CONTROLLER_NAME, "other-ca");
-            expired(dir);
+            dated(dir, "expired", CONTROLLER_NAME, "DNS:" + CONTROLLER_NAME, "20200101000000Z", "20200102000000Z");
+            dated(dir, "controller-future", CONTROLLER_NAME, "DNS:" + CONTROLLER_NAME, "20990101000000Z", "20990102000000Z");
+            dated(dir, "agent-expired", "localhost", "DNS:localhost,IP:127.0.0.1", "20200101000000Z", "20200102000000Z");
+            dated(dir, "agent-future", "localhost", "DNS:localhost,IP:127.0.0.1", "20990101000000Z", "20990102000000Z");
+            sign(dir, "agent-by-id", "mtls-agent", "DNS:mtls-agent", "ca");
             Files.copy(dir.resolve("agent.pem"), dir.resolve("served.pem"));
             Files.copy(dir.resolve("agent.key"), dir.resolve("served.key"));
             return new FleetCertificates(dir);
@@ -88,18 +95,21 @@ public final class FleetCertificates {
                 "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext");
     }
 
-    /** A controller certificate from the fleet CA that expired in 2020 ({@code openssl ca} sets the dates). */
-    private static void expired(Path dir) throws IOException, InterruptedException {
-        Files.writeString(dir.resolve("index.txt"), "");
-        Files.writeString(dir.resolve("serial"), "1000\n");
-        Files.writeString(dir.resolve("ca.cnf"), String.join("\n",
-                "[ ca ]", "default_ca = fleet", "[ fleet ]", "database = index.txt", "new_certs_dir = .",
-                "serial = serial", "default_md = sha256", "policy = any", "copy_extensions = copy",
-                "[ any ]", "commonName = supplied", ""));
-        run(dir, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "expired.key", "-out", "expired.csr",
-                "-subj", "/CN=" + CONTROLLER_NAME, "-addext", "subjectAltName=DNS:" + CONTROLLER_NAME);
+    /** A certificate from the fleet CA with the given dates ({@code openssl ca} sets them), e.g. one that expired in 2020. */
+    private static void dated(Path dir, String name, String cn, String san, String start, String end)
+            throws IOException, InterruptedException {
+        if (!Files.exists(dir.resolve("ca.cnf"))) {
+            Files.writeString(dir.resolve("index.txt"), "");
+            Files.writeString(dir.resolve("serial"), "1000\n");
+            Files.writeString(dir.resolve("ca.cnf"), String.join("\n",
+                    "[ ca ]", "default_ca = fleet", "[ fleet ]", "database = index.txt", "new_certs_dir = .",
+                    "serial = serial", "default_md = sha256", "policy = any", "copy_extensions = copy", "unique_subject = no",
+                    "[ any ]", "commonName = supplied", ""));
+        }
+        run(dir, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
+                "-subj", "/CN=" + cn, "-addext", "subjectAltName=" + san);
         run(dir, "openssl", "ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-notext",
-                "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-in", "expired.csr", "-out", "expired.pem");
+                "-startdate", start, "-enddate", end, "-in", name + ".csr", "-out", name + ".pem");
     }
 
     private static void run(Path dir, String... argv) throws IOException, InterruptedException {

@@ -9,18 +9,11 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -28,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.config.FleetlinkConfig;
+import io.fleetlink.security.CertificateNames;
 
 /**
  * Mutual TLS on the agent: with {@code fleetlink.agent.tls.client-ca-file} the TLS layer already refused
@@ -40,11 +34,13 @@ import io.fleetlink.config.FleetlinkConfig;
 public class ControllerCertificates {
 
     private final boolean required;
+    private final boolean tls;
     private final Set<String> names;
 
     public ControllerCertificates(FleetlinkConfig fleetlink, AgentConfig config) {
         boolean agent = fleetlink.role().runsAgent();
         this.required = agent && config.tls().clientCaFile().isPresent();
+        this.tls = agent && config.tls().certFile().isPresent();
         this.names = Set.copyOf(config.auth().controllerNames().orElse(Set.of()));
         if (required && names.isEmpty()) {
             throw new IllegalStateException("fleetlink.agent.tls.client-ca-file is set (mutual TLS) but "
@@ -64,7 +60,10 @@ public class ControllerCertificates {
     /** Why the caller of this TLS session is refused; empty when it may go on to the token check. */
     public Optional<String> refusal(SSLSession session) {
         if (!required) {
-            return Optional.empty();
+            // Fail closed should a port ever come up without the TLS the agent is configured with.
+            return tls && session == null
+                    ? Optional.of("this agent serves TLS only (fleetlink.agent.tls.cert-file); connect with TLS")
+                    : Optional.empty();
         }
         if (session == null) {
             return Optional.of("mutual TLS is required: connect with TLS and a client certificate from the fleet CA");
@@ -87,30 +86,7 @@ public class ControllerCertificates {
 
     /** The subject alternative DNS names and IP addresses of a certificate, then its common name. */
     public static List<String> names(X509Certificate certificate) {
-        Set<String> names = new LinkedHashSet<>();
-        try {
-            Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
-            if (alternatives != null) {
-                for (List<?> entry : alternatives) {
-                    int type = (Integer) entry.get(0);
-                    if (type == 2 || type == 7) { // dNSName, iPAddress
-                        names.add(String.valueOf(entry.get(1)));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            // No readable alternative names: the common name below is all there is.
-        }
-        try {
-            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
-                if ("CN".equalsIgnoreCase(rdn.getType())) {
-                    names.add(String.valueOf(rdn.getValue()));
-                }
-            }
-        } catch (InvalidNameException e) {
-            // A subject that is no LDAP name has no common name to offer.
-        }
-        return new ArrayList<>(names);
+        return CertificateNames.names(certificate);
     }
 
     /** Stops start-up when the agent's own certificate is expired or not yet valid, saying which and when. */

@@ -315,8 +315,8 @@ public class AgentClients {
 
     private AgentClient create(HostAddress host, String credential) {
         return switch (link.protocol()) {
-            case HTTP -> new HttpAgentClient(host, credential, json, tls.trustStore(), tls.keyStore(), link.timeout());
-            case GRPC -> new GrpcAgentClient(host, credential, tls.grpcSslContext());
+            case HTTP -> HttpAgentClient.withTls(host, credential, json, tls.httpTls(host), link.timeout());
+            case GRPC -> new GrpcAgentClient(host, credential, tls.grpcSslContext(host));
         };
     }
 

@@ -19,18 +19,30 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.Optional;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.AgentLinkConfig;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.quarkus.tls.BaseTlsConfiguration;
+import io.quarkus.tls.TlsConfiguration;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import io.quarkus.runtime.Startup;
 
 /**
  * The trust the controller places in agents when {@code agent.tls-enabled}: only certificates that
- * chain to {@code agent.tls-cert-file} and name the address the controller connects to (host name
- * verification, on both transports). With {@code agent.tls-client-cert-file} and {@code -key-file}
+ * chain to {@code agent.tls-cert-file}, are valid today and name the host called, by its registered id
+ * or its address ({@link AgentHostTrust}, per host, on both transports). With {@code agent.tls-client-cert-file} and {@code -key-file}
  * the controller also presents its own certificate (mutual TLS). Loaded once at start-up; a missing or
  * unreadable file, or an expired or not yet valid client certificate, stops start-up with the key's name.
  */
@@ -44,6 +56,8 @@ public class AgentTls {
     private final Optional<KeyStore> trustStore;
     private final Optional<KeyStore> keyStore;
     private final Optional<SslContext> grpcSslContext;
+    private final Optional<X509ExtendedTrustManager> caTrust;
+    private final Optional<X509KeyManager> clientKeys;
 
     public AgentTls(AgentLinkConfig link) {
         if (!link.tlsEnabled()) {
@@ -54,6 +68,8 @@ public class AgentTls {
             this.trustStore = Optional.empty();
             this.keyStore = Optional.empty();
             this.grpcSslContext = Optional.empty();
+            this.caTrust = Optional.empty();
+            this.clientKeys = Optional.empty();
             return;
         }
         Path certFile = link.tlsCertFile().orElseThrow(() -> new IllegalStateException(
@@ -83,6 +99,79 @@ public class AgentTls {
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("agent.tls-cert-file / agent.tls-client-*: cannot load: " + e.getMessage(), e);
         }
+        try {
+            this.caTrust = Optional.of(caTrust(trustStore.get()));
+            this.clientKeys = keyStore.isPresent() ? Optional.of(clientKeys(keyStore.get())) : Optional.empty();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("agent.tls-cert-file / agent.tls-client-*: cannot load: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * TLS for the HTTP adapter calling {@code host}: the fleet CA, the controller's certificate, and
+     * {@link AgentHostTrust} instead of host name verification, so the agent's certificate may name
+     * the host's id or its address. Empty when TLS is off.
+     */
+    Optional<TlsConfiguration> httpTls(HostAddress host) {
+        if (caTrust.isEmpty()) {
+            return Optional.empty();
+        }
+        AgentHostTrust trust = new AgentHostTrust(caTrust.get(), host.hostId(), host.address());
+        Optional<X509KeyManager> keys = clientKeys;
+        return Optional.of(new BaseTlsConfiguration() {
+            @Override
+            public TrustOptions getTrustStoreOptions() {
+                return TrustOptions.wrap(trust);
+            }
+
+            @Override
+            public KeyCertOptions getKeyStoreOptions() {
+                return keys.map(KeyCertOptions::wrap).orElse(null);
+            }
+
+            @Override
+            public Optional<String> getHostnameVerificationAlgorithm() {
+                return Optional.of("NONE"); // AgentHostTrust checks the name, against the id as well as the address
+            }
+        });
+    }
+
+    /** The gRPC adapter's TLS for {@code host}, checked by {@link AgentHostTrust} like {@link #httpTls}; empty when TLS is off. */
+    Optional<SslContext> grpcSslContext(HostAddress host) {
+        if (caTrust.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            SslContextBuilder grpc = SslContextBuilder.forClient()
+                    .trustManager(new AgentHostTrust(caTrust.get(), host.hostId(), host.address()));
+            clientKeys.ifPresent(grpc::keyManager);
+            // The JDK provider leaves the name to AgentHostTrust; grpc-netty's own check would know only the address.
+            return Optional.of(GrpcSslContexts.configure(grpc, SslProvider.JDK).build());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("agent TLS for " + host.hostId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static X509ExtendedTrustManager caTrust(KeyStore trustStore) throws GeneralSecurityException {
+        TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+        factory.init(trustStore);
+        for (TrustManager manager : factory.getTrustManagers()) {
+            if (manager instanceof X509ExtendedTrustManager extended) {
+                return extended;
+            }
+        }
+        throw new GeneralSecurityException("no X.509 trust manager for the fleet CA");
+    }
+
+    private static X509KeyManager clientKeys(KeyStore keyStore) throws GeneralSecurityException {
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keyStore, KEY_PASSWORD);
+        for (KeyManager manager : factory.getKeyManagers()) {
+            if (manager instanceof X509KeyManager x509) {
+                return x509;
+            }
+        }
+        throw new GeneralSecurityException("no X.509 key manager for the controller's certificate");
     }
 
     /** The trust store for the HTTP adapter; empty when TLS is off. */

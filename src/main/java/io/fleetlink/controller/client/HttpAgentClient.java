@@ -54,13 +54,27 @@ final class HttpAgentClient implements AgentClient {
         this(host, token, json, tls, Optional.empty(), connectTimeout);
     }
 
+    /**
+     * With {@code tls} from {@link AgentTls#httpTls}: the fleet CA, the controller's certificate, and the
+     * check that the agent's certificate names this host's id or address.
+     */
+    static HttpAgentClient withTls(HostAddress host, String token, ObjectMapper json, Optional<io.quarkus.tls.TlsConfiguration> tls,
+            java.time.Duration connectTimeout) {
+        return new HttpAgentClient(host, token, json, Optional.empty(), Optional.empty(), connectTimeout, tls);
+    }
+
     /** With {@code clientKey}: the controller's certificate for agents that require mutual TLS. */
     HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<KeyStore> tls, Optional<KeyStore> clientKey,
             java.time.Duration connectTimeout) {
+        this(host, token, json, tls, clientKey, connectTimeout, Optional.empty());
+    }
+
+    private HttpAgentClient(HostAddress host, String token, ObjectMapper json, Optional<KeyStore> tls, Optional<KeyStore> clientKey,
+            java.time.Duration connectTimeout, Optional<io.quarkus.tls.TlsConfiguration> tlsConfiguration) {
         this.host = host;
         this.authorization = "Bearer " + token;
         this.json = json;
-        this.tls = tls.isPresent();
+        this.tls = tls.isPresent() || tlsConfiguration.isPresent();
         QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(URI.create((this.tls ? "https://" : "http://") + hostLiteral(host.address()) + ":" + host.httpPort()))
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -71,6 +85,7 @@ final class HttpAgentClient implements AgentClient {
                 .property(POOLED_CONNECTION_TTL, POOLED_CONNECTION_TTL_SECONDS);
         tls.ifPresent(builder::trustStore);
         clientKey.ifPresent(keys -> builder.keyStore(keys, new String(AgentTls.KEY_PASSWORD)));
+        tlsConfiguration.ifPresent(builder::tlsConfiguration);
         this.api = builder.build(AgentRestApi.class);
     }
 

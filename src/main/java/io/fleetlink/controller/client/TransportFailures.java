@@ -48,7 +48,7 @@ final class TransportFailures {
             }
             if (t instanceof SSLException) {
                 return new AgentUnreachableException(hostId, operation, Reason.TLS_HANDSHAKE,
-                        "TLS handshake failed: " + t.getMessage()
+                        "TLS handshake failed: " + certificateProblem(t).orElse(t.getMessage())
                                 + (tls ? "; check agent.tls-cert-file against the agent's certificate"
                                        : "; the agent may expect plain text while agent.tls-enabled is true"), failure);
             }
@@ -59,6 +59,19 @@ final class TransportFailures {
             }
         }
         return new AgentUnreachableException(hostId, operation, Reason.OTHER, "transport failure: " + failure, failure);
+    }
+
+    /**
+     * Why the agent's certificate was refused (AgentHostTrust's message: expired, not yet valid, another
+     * host's), found below the wrappers; Vert.x reports only "Failed to create SSL connection" on top.
+     */
+    private static java.util.Optional<String> certificateProblem(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException && t.getMessage() != null) {
+                return java.util.Optional.of(t.getMessage());
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** The timeouts the HTTP (Vert.x) and gRPC (Netty) transports and Mutiny raise. */

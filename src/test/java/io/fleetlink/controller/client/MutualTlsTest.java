@@ -33,8 +33,10 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * Mutual TLS with certificates made by the test: the controller's certificate is accepted on both
- * transports; no certificate, one from another CA, one the fleet CA gave a GPU machine and an expired
- * one are refused on both; a rotated agent certificate is served without a restart (HTTP port).
+ * transports; no certificate, one from another CA, one the fleet CA gave a GPU machine, an expired and
+ * a not yet valid one are refused on both. The controller accepts an agent certificate that names the
+ * host's id or its address and refuses one for another host, naming the names it had, and one that is
+ * expired or not yet valid. A rotated agent certificate is served without a restart on both ports.
  */
 @QuarkusTest
 @TestProfile(AgentMutualTlsProfile.class)
@@ -123,27 +125,129 @@ class MutualTlsTest {
     }
 
     @Test
-    void aRotatedAgentCertificateIsServedWithoutARestart() throws Exception {
-        BigInteger before = handshake(TestPorts.httpPort(), PKI.certificate("controller"), PKI.key("controller"));
-        BigInteger rotated = serial(PKI.certificate("agent-rotated"));
+    void aNotYetValidCertificateIsAClearErrorOnBothSides() throws Exception {
+        assertThatThrownBy(() -> tls("controller-future"))
+                .hasMessageContaining("agent.tls-client-cert-file").hasMessageContaining("not valid yet");
+        assertThatThrownBy(() -> ControllerCertificates.checkOwnCertificate(PKI.certificate("agent-future")))
+                .hasMessageContaining("fleetlink.agent.tls.cert-file").hasMessageContaining("not valid yet");
+        for (int port : new int[] { TestPorts.httpPort(), TestPorts.grpcPort() }) {
+            assertThatThrownBy(() -> handshake(port, PKI.certificate("controller-future"), PKI.key("controller-future")))
+                    .as("port %d", port).isInstanceOf(java.io.IOException.class)
+                    .hasMessageNotContaining("protocol_version");
+        }
+    }
+
+    @Test
+    void anAgentServingAnExpiredOrNotYetValidCertificateIsAClearErrorAtTheController() throws Exception {
+        AgentTls controller = tls("controller");
+        for (String[] served : new String[][] { { "agent-expired", "has expired" }, { "agent-future", "is not valid yet" } }) {
+            serving(served[0], () -> {
+                try (AgentClient http = hostClientHttp(controller, local()); AgentClient grpc = hostClientGrpc(controller, local())) {
+                    for (AgentClient client : new AgentClient[] { http, grpc }) {
+                        assertThatThrownBy(() -> client.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT))
+                                .as("%s over %s", served[0], client.getClass().getSimpleName())
+                                .isInstanceOf(AgentUnreachableException.class)
+                                .hasMessageContaining("the certificate of agent mtls-agent").hasMessageContaining(served[1]);
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void aCertificateNamingTheHostIdIsAcceptedAndOneForAnotherHostIsRefusedNamingItsNames() throws Exception {
+        AgentTls controller = tls("controller");
+        // The agent's certificate names only "mtls-agent", not the address 127.0.0.1 it is called at.
+        serving("agent-by-id", () -> {
+            try (AgentClient http = hostClientHttp(controller, local()); AgentClient grpc = hostClientGrpc(controller, local())) {
+                assertThat(http.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT).hostId()).isNotBlank();
+                assertThat(grpc.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT).hostId()).isNotBlank();
+            }
+            // The same agent registered as another host: neither its id nor its address is in the certificate.
+            HostAddress other = new HostAddress("gpu-02", "127.0.0.1", TestPorts.httpPort(), TestPorts.grpcPort());
+            try (AgentClient http = hostClientHttp(controller, other); AgentClient grpc = hostClientGrpc(controller, other)) {
+                for (AgentClient client : new AgentClient[] { http, grpc }) {
+                    assertThatThrownBy(() -> client.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT))
+                            .as(client.getClass().getSimpleName()).isInstanceOf(AgentUnreachableException.class)
+                            .hasMessageContaining("names [mtls-agent]").hasMessageContaining("'gpu-02'")
+                            .hasMessageContaining("'127.0.0.1'");
+                }
+            }
+        });
+        // A certificate the fleet CA gave another machine, served by this one: refused, naming what it had.
+        serving("gpu-07", () -> {
+            try (AgentClient http = hostClientHttp(controller, local()); AgentClient grpc = hostClientGrpc(controller, local())) {
+                for (AgentClient client : new AgentClient[] { http, grpc }) {
+                    assertThatThrownBy(() -> client.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT))
+                            .as(client.getClass().getSimpleName()).isInstanceOf(AgentUnreachableException.class)
+                            .hasMessageContaining("names [gpu-07]").hasMessageContaining("'mtls-agent'");
+                }
+            }
+            // Through the controller's own client layer too (a host entry of its own, so no breaker or
+            // pooled connection of the other tests is involved).
+            HostAddress fresh = new HostAddress("mtls-agent-2", "127.0.0.1", TestPorts.httpPort(), TestPorts.grpcPort());
+            assertThatThrownBy(() -> clients.call(fresh, AgentRpc.PING, null, null, (c, o) -> c.ping(o)).await().atMost(TIMEOUT))
+                    .hasMessageContaining("names [gpu-07]");
+            clients.evict(fresh.hostId());
+        });
+    }
+
+    @Test
+    void aRotatedAgentCertificateIsServedWithoutARestartOnBothPorts() throws Exception {
+        BigInteger before = served(TestPorts.httpPort());
         assertThat(before).isEqualTo(serial(PKI.certificate("agent")));
-        try {
-            PKI.serve("agent-rotated");
-            Awaitility.await().atMost(Duration.ofSeconds(60))
-                    // A reload that falls between the key's and the certificate's rename serves a pair
-                    // that does not match until the next reload: handshakes fail for that moment.
-                    .ignoreExceptionsInstanceOf(java.io.IOException.class).untilAsserted(() -> assertThat(
-                    handshake(TestPorts.httpPort(), PKI.certificate("controller"), PKI.key("controller"))).isEqualTo(rotated));
+        assertThat(served(TestPorts.grpcPort())).isEqualTo(before);
+        serving("agent-rotated", () -> {
+            // Full handshakes with the controller's certificate, trusting the fleet CA, on both ports.
+            assertThat(handshake(TestPorts.httpPort(), PKI.certificate("controller"), PKI.key("controller")))
+                    .isEqualTo(serial(PKI.certificate("agent-rotated")));
+            assertThat(handshake(TestPorts.grpcPort(), PKI.certificate("controller"), PKI.key("controller")))
+                    .isEqualTo(serial(PKI.certificate("agent-rotated")));
+            clients.evict(local().hostId()); // no connection pooled before the rotation
             assertThat(clients.call(local(), AgentRpc.PING, null, null, (c, o) -> c.ping(o)).await().atMost(TIMEOUT).hostId())
                     .isNotBlank();
+            try (AgentClient grpc = hostClientGrpc(tls("controller"), local())) {
+                assertThat(grpc.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT).hostId()).isNotBlank();
+            }
+        });
+        assertThat(served(TestPorts.grpcPort())).isEqualTo(before);
+    }
+
+    /** Serves {@code name}'s certificate on both ports (waiting for the reload), runs {@code body}, then the original again. */
+    private static void serving(String name, ThrowingRunnable body) throws Exception {
+        BigInteger wanted = serial(PKI.certificate(name));
+        BigInteger original = serial(PKI.certificate("agent"));
+        try {
+            PKI.serve(name);
+            awaitServed(wanted);
+            body.run();
         } finally {
             PKI.serve("agent");
-            Awaitility.await().atMost(Duration.ofSeconds(60))
-                    // A reload that falls between the key's and the certificate's rename serves a pair
-                    // that does not match until the next reload: handshakes fail for that moment.
-                    .ignoreExceptionsInstanceOf(java.io.IOException.class).untilAsserted(() -> assertThat(
-                    handshake(TestPorts.httpPort(), PKI.certificate("controller"), PKI.key("controller"))).isEqualTo(before));
+            awaitServed(original);
         }
+    }
+
+    private static void awaitServed(BigInteger serial) {
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                // A reload that falls between the key's and the certificate's rename serves a pair
+                // that does not match until the next reload: handshakes fail for that moment.
+                .ignoreExceptionsInstanceOf(java.io.IOException.class).untilAsserted(() -> {
+                    assertThat(served(TestPorts.httpPort())).as("HTTP port").isEqualTo(serial);
+                    assertThat(served(TestPorts.grpcPort())).as("gRPC port").isEqualTo(serial);
+                });
+    }
+
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private AgentClient hostClientHttp(AgentTls tls, HostAddress host) {
+        return HttpAgentClient.withTls(host, token.value(), json, tls.httpTls(host), TIMEOUT);
+    }
+
+    private AgentClient hostClientGrpc(AgentTls tls, HostAddress host) {
+        return new GrpcAgentClient(host, token.value(), tls.grpcSslContext(host));
     }
 
     private void refusedOverBothTransports(AgentTls tls) {
@@ -198,6 +302,54 @@ class MutualTlsTest {
             }
             return serial;
         }
+    }
+
+    /** The serial of the certificate {@code port} serves now, read with the controller's certificate and no checks. */
+    private static BigInteger served(int port) throws Exception {
+        java.security.cert.X509Certificate[][] seen = new java.security.cert.X509Certificate[1][];
+        javax.net.ssl.X509TrustManager anything = new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                seen[0] = chain;
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keyManagers(PKI.certificate("controller"), PKI.key("controller")), new javax.net.ssl.TrustManager[] { anything }, null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+            parameters.setProtocols(new String[] { port == TestPorts.grpcPort() ? "TLSv1.2" : "TLSv1.3" });
+            if (port == TestPorts.grpcPort()) {
+                parameters.setApplicationProtocols(new String[] { "h2" });
+            }
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return seen[0][0].getSerialNumber();
+        }
+    }
+
+    private static javax.net.ssl.KeyManager[] keyManagers(Path cert, Path key) throws Exception {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        java.security.cert.Certificate certificate = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(java.nio.file.Files.newInputStream(cert));
+        String pem = java.nio.file.Files.readString(key);
+        byte[] der = java.util.Base64.getMimeDecoder().decode(pem.substring(pem.indexOf("-----BEGIN PRIVATE KEY-----") + 27,
+                pem.indexOf("-----END PRIVATE KEY-----")));
+        keys.setKeyEntry("c", java.security.KeyFactory.getInstance("RSA").generatePrivate(
+                new java.security.spec.PKCS8EncodedKeySpec(der)), "p".toCharArray(), new java.security.cert.Certificate[] { certificate });
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, "p".toCharArray());
+        return kmf.getKeyManagers();
     }
 
     private static BigInteger serial(Path pem) throws Exception {
