@@ -44,7 +44,8 @@ public class LocalAgentToken {
                 throw new IllegalStateException("Both " + configured.origin() + " and fleetlink.agent.join.url are set; "
                         + "an agent either has its token installed or joins the fleet for one: set only one of them");
             }
-            this.token = Optional.of(SecretSource.awaitedFile(KEY, config.stateDir().resolve(JOINED_CREDENTIAL)));
+            this.token = Optional.of(SecretSource.awaitedFile("fleetlink.agent.join.credential",
+                    config.stateDir().resolve(JOINED_CREDENTIAL)));
             return;
         }
         if (!configured.isSet() && role == Role.ALL) {

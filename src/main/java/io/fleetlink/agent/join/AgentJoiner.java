@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.ObservesAsync;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -123,11 +123,12 @@ public class AgentJoiner {
         }
     }
 
-    void onHttp(@Observes HttpServerStart event) {
+    /** Fired (asynchronously) by each HTTP server verticle once it listens. */
+    void onHttp(@ObservesAsync HttpServerStart event) {
         serverStarted(event.options().getPort());
     }
 
-    void onHttps(@Observes HttpsServerStart event) {
+    void onHttps(@ObservesAsync HttpsServerStart event) {
         serverStarted(event.options().getPort());
     }
 
@@ -251,6 +252,9 @@ public class AgentJoiner {
                 throw new JoinFailure("the join token file " + file + " is empty; put the join token an admin created in it");
             }
             return value;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new JoinFailure("the join token file " + file + " does not exist; put the join token an admin created "
+                    + "in it (fleetlink join-token create)");
         } catch (IOException e) {
             throw new JoinFailure("cannot read the join token file " + file + " (" + describe(e)
                     + "); put the join token an admin created in it (fleetlink join-token create)");
