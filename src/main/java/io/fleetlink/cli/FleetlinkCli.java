@@ -56,6 +56,10 @@ public final class FleetlinkCli {
                                                         --selector: all matching hosts at once (POST /api/v1/exec)
               cleanup ID --user NAME [--type process|gpu|data|ssh|docker|datasets]... [--watch]
               agent-token ID                            the token to install on host ID (admin; per-host tokens)
+              join-token create [--uses N] [--ttl 1h] [--description TEXT]
+                                                        a join token for machines to join with (admin); shown once
+              join-token ls                             join tokens, never their secrets
+              join-token revoke TOKEN_ID                no machine joins with it any more
 
             environment: FLEETLINK_URL (default http://localhost:8081), FLEETLINK_TOKEN or FLEETLINK_TOKEN_FILE
             exit status: 0 ok, 1 failed (5xx, command exit non-zero, watched item failed), 2 usage or 400,
@@ -169,8 +173,59 @@ public final class FleetlinkCli {
                 }
                 yield show(reply, this::fields);
             }
+            case "join-token", "join-tokens" -> joinTokens(verb, args);
             default -> throw new UsageException("unknown command '" + group + "'");
         };
+    }
+
+    // ---- join tokens ------------------------------------------------------------------------
+
+    private int joinTokens(String verb, Args args) throws UsageException, UnreachableException {
+        return switch (verb) {
+            case "create" -> {
+                args.expect(2);
+                Map<String, Object> body = new LinkedHashMap<>();
+                if (args.has("uses")) {
+                    body.put("uses", args.integer("uses"));
+                }
+                if (args.has("ttl")) {
+                    body.put("ttl", args.option("ttl", ""));
+                }
+                if (args.has("description")) {
+                    body.put("description", args.option("description", ""));
+                }
+                Reply reply = http.post("/api/v1/join-tokens", body);
+                if (reply.ok() && !jsonOutput) {
+                    // The token alone on stdout, so it can go straight into the agent's join.token-file.
+                    out.println(reply.data().path("token").asText());
+                    err.println("join token " + reply.data().path("token_id").asText() + ": "
+                            + reply.data().path("max_uses").asInt() + (reply.data().path("max_uses").asInt() == 1 ? " use" : " uses")
+                            + ", expires " + reply.data().path("expires_at").asText() + "; it is shown only now");
+                    yield ExitCodes.OK;
+                }
+                yield show(reply, this::fields);
+            }
+            case "ls", "list" -> {
+                args.expect(2);
+                yield show(http.get("/api/v1/join-tokens"), this::joinTokenTable);
+            }
+            case "revoke", "rm" -> {
+                args.expect(3);
+                yield show(http.delete("/api/v1/join-tokens/" + args.id(2, "join token id")), this::fields);
+            }
+            default -> throw new UsageException("join-token: unknown or missing subcommand '" + verb + "' (create, ls, revoke)");
+        };
+    }
+
+    private void joinTokenTable(JsonNode tokens) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("TOKEN ID", "STATE", "USES", "EXPIRES", "CREATED BY", "LAST USED", "DESCRIPTION"));
+        for (JsonNode token : tokens) {
+            rows.add(List.of(text(token, "token_id"), text(token, "state"),
+                    token.path("uses").asInt() + "/" + token.path("max_uses").asInt(), text(token, "expires_at"),
+                    text(token, "created_by"), text(token, "last_used_at"), text(token, "description")));
+        }
+        table(rows);
     }
 
     // ---- hosts ------------------------------------------------------------------------------

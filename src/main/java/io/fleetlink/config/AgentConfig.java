@@ -69,6 +69,14 @@ public interface AgentConfig {
     Fencing fencing();
 
     /**
+     * Joining the fleet with a join token (README "Joining the fleet"): with {@code url} and
+     * {@code token-file} set and no {@code auth.token(-file)}, the agent registers itself at the
+     * controller once its servers are up and stores the credential it receives in
+     * {@code <state-dir>/agent.credential} (0600), its token from then on, also after a restart.
+     */
+    Join join();
+
+    /**
      * Longest time any one operation may take on the machine before the agent gives up and answers
      * 504; bounds work that has no timeout of its own (a hung mount, a stuck Docker engine).
      */
@@ -403,5 +411,43 @@ public interface AgentConfig {
          */
         @WithDefault("false")
         boolean reflection();
+    }
+
+    interface Join {
+        /** The controller's base URL, e.g. {@code https://controller.example:8081}; joining is on when set. */
+        Optional<String> url();
+
+        /** A file holding the join token an admin created ({@code fleetlink join-token create}); needed only until the agent joined. */
+        Optional<Path> tokenFile();
+
+        /**
+         * The address the controller calls this agent at; by default the local address this machine
+         * uses to reach the controller.
+         */
+        Optional<String> address();
+
+        /** The HTTP port the controller calls; by default the port this agent's HTTP server listens on. */
+        Optional<Integer> httpPort();
+
+        /** The gRPC port the controller calls; by default {@code quarkus.grpc.server.port}. */
+        Optional<Integer> grpcPort();
+
+        /** Labels the host is registered with ({@code fleetlink.agent.join.labels.zone=eu-1}). */
+        Map<String, String> labels();
+
+        /** First wait before trying again when a join fails; doubled (with jitter) up to {@code retry-max}. */
+        @WithDefault("2s")
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+        Duration retryMin();
+
+        /** Longest wait between two join attempts. */
+        @WithDefault("5m")
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+        Duration retryMax();
+
+        /** How long one join request may take. */
+        @WithDefault("30s")
+        @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
+        Duration timeout();
     }
 }

@@ -17,13 +17,17 @@ import io.fleetlink.config.Role;
  * {@code fleetlink.agent.auth.token(-file)} (a file is followed, so rotating it needs no restart); in
  * role {@code all} without one, the token derived from the controller's
  * {@code fleetlink.controller.agent-token-secret} for this agent's host id when that is set, else one
- * generated and printed once. The agent checks callers against it; in role {@code all} the local
+ * generated and printed once; with {@code fleetlink.agent.join.url}, the credential the controller gave
+ * it when it joined ({@code <state-dir>/agent.credential}, none until then). The agent checks callers against it; in role {@code all} the local
  * controller presents it, so the controller never reaches into the agent's package for it.
  */
 @ApplicationScoped
 public class LocalAgentToken {
 
     static final String KEY = "fleetlink.agent.auth.token";
+
+    /** The file in the agent's state directory that holds the credential a join gave it (0600). */
+    public static final String JOINED_CREDENTIAL = "agent.credential";
 
     private final Optional<SecretSource> token;
 
@@ -34,6 +38,16 @@ public class LocalAgentToken {
             return;
         }
         SecretSource configured = SecretSource.of(KEY, config.auth().token(), config.auth().tokenFile());
+        if (config.join().url().isPresent()) {
+            // A joining agent's token is the credential the controller gave it, stored in its state directory.
+            if (configured.isSet()) {
+                throw new IllegalStateException("Both " + configured.origin() + " and fleetlink.agent.join.url are set; "
+                        + "an agent either has its token installed or joins the fleet for one: set only one of them");
+            }
+            this.token = Optional.of(SecretSource.awaitedFile("fleetlink.agent.join.credential",
+                    config.stateDir().resolve(JOINED_CREDENTIAL)));
+            return;
+        }
         if (!configured.isSet() && role == Role.ALL) {
             SecretSource secret = SecretSource.of("fleetlink.controller.agent-token-secret",
                     controller.agentTokenSecret(), controller.agentTokenSecretFile());

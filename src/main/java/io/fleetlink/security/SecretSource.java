@@ -45,11 +45,17 @@ public final class SecretSource {
     }
 
     private SecretSource(String key, Optional<String> fixed, Optional<Path> file, LongSupplier nanoClock) {
+        this(key, fixed, file, nanoClock, false);
+    }
+
+    private SecretSource(String key, Optional<String> fixed, Optional<Path> file, LongSupplier nanoClock, boolean awaited) {
         this.key = key;
         this.fixed = fixed;
         this.file = file;
         this.nanoClock = nanoClock;
-        file.ifPresent(path -> this.snapshot = readFirst(path));
+        file.ifPresent(path -> this.snapshot = awaited && !Files.exists(path)
+                ? new Snapshot(null, null, -1, -1, nanoClock.getAsLong())
+                : readFirst(path));
     }
 
     /**
@@ -69,6 +75,23 @@ public final class SecretSource {
                     + file.get() + "; set only one of them (the file is recommended)");
         }
         return new SecretSource(key, value, file, nanoClock);
+    }
+
+    /**
+     * A secret file that may not exist yet: empty until it appears, then followed like any other (the
+     * credential a joining agent receives and stores).
+     */
+    public static SecretSource awaitedFile(String key, Path file) {
+        return new SecretSource(key, Optional.empty(), Optional.of(file), System::nanoTime, true);
+    }
+
+    /** Makes the next use look at the file again at once instead of within a second. */
+    public void recheckNow() {
+        Snapshot seen = snapshot;
+        if (seen != null) {
+            snapshot = new Snapshot(seen.value(), seen.fileKey(), seen.modified(), seen.size(),
+                    nanoClock.getAsLong() - RECHECK_NANOS - 1);
+        }
     }
 
     /** A secret that is not configured but made by the process (role {@code all}'s generated token). */
@@ -102,10 +125,10 @@ public final class SecretSource {
         Snapshot seen = snapshot;
         long now = nanoClock.getAsLong();
         if (now - seen.checkedAt() < RECHECK_NANOS) {
-            return Optional.of(seen.value());
+            return Optional.ofNullable(seen.value());
         }
         snapshot = recheck(file.get(), seen, now);
-        return Optional.of(snapshot.value());
+        return Optional.ofNullable(snapshot.value());
     }
 
     /** Where the secret comes from, for logs and messages; never the value. */
@@ -150,6 +173,9 @@ public final class SecretSource {
         try {
             attributes = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (IOException e) {
+            if (seen.value() == null) {
+                return new Snapshot(null, null, -1, -1, now); // an awaited file, not there yet
+            }
             Log.warnf("%s-file: cannot read %s (%s); the previous value stays in use", key, path, e.getMessage());
             return new Snapshot(seen.value(), seen.fileKey(), seen.modified(), seen.size(), now);
         }
@@ -165,6 +191,9 @@ public final class SecretSource {
             value = Optional.empty();
         }
         if (value.isEmpty()) {
+            if (seen.value() == null) {
+                return new Snapshot(null, null, -1, -1, now);
+            }
             Log.warnf("%s-file: %s changed but is empty or unreadable; the previous value stays in use", key, path);
             return new Snapshot(seen.value(), seen.fileKey(), seen.modified(), seen.size(), now);
         }

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentIdentity;
 import io.fleetlink.agent.handler.AgentRequestHandler;
+import io.fleetlink.agent.join.AgentJoiner;
 import io.fleetlink.agent.ops.GpuScrubber;
 import io.fleetlink.agent.os.Users;
 import io.fleetlink.agent.security.AgentCredentials;
@@ -26,14 +27,16 @@ public class AgentLifecycle implements RoleLifecycle {
     private final AgentIdentity identity;
     private final AgentRequestHandler handler;
     private final GpuScrubber gpus;
+    private final AgentJoiner joiner;
 
     public AgentLifecycle(AgentConfig config, AgentCredentials credentials, AgentIdentity identity,
-            AgentRequestHandler handler, GpuScrubber gpus) {
+            AgentRequestHandler handler, GpuScrubber gpus, AgentJoiner joiner) {
         this.config = config;
         this.credentials = credentials;
         this.identity = identity;
         this.handler = handler;
         this.gpus = gpus;
+        this.joiner = joiner;
     }
 
     @Override
@@ -51,9 +54,12 @@ public class AgentLifecycle implements RoleLifecycle {
                 epoch, config.stateDir());
         // The GPU gate's first inventory and baseline, so even the first allocation is checked against them.
         gpus.recordBaselineInBackground();
+        // With fleetlink.agent.join.*: join the fleet once the HTTP server is up (in the background).
+        joiner.start();
     }
 
     @Override
     public void stop() {
+        joiner.stop();
     }
 }

@@ -76,7 +76,12 @@ public final class ApiPermissions {
             row("GET", "/api/v1/operations/{operation_id}", READERS),
             row("POST", "/api/v1/operations/{operation_id}/cancel"),
             // Secrets: admin only, never readable by a viewer.
-            row("GET", "/api/v1/agent-tokens/{host_id}"));
+            row("GET", "/api/v1/agent-tokens/{host_id}"),
+            // Join tokens: admin only; each lets machines join the fleet (POST /api/v1/join, which no
+            // role credential opens: a join token is its only credential, see controller/join).
+            row("POST", "/api/v1/join-tokens"),
+            row("GET", "/api/v1/join-tokens"),
+            row("DELETE", "/api/v1/join-tokens/{token_id}"));
 
     private ApiPermissions() {
     }

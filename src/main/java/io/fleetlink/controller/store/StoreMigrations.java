@@ -28,7 +28,8 @@ public final class StoreMigrations {
             "V2__handover_epochs_attempts_reports.sql",
             "V3__host_drain.sql",
             "V4__host_quarantine_reason.sql",
-            "V5__job_leases.sql");
+            "V5__job_leases.sql",
+            "V6__join_tokens.sql");
 
     private StoreMigrations() {
     }

@@ -136,6 +136,23 @@ class ApiRolesTest {
         }
     }
 
+    /**
+     * The join endpoint is no role's: only a join token opens it (controller/join), so every role's
+     * credential, admin's included, is a 401 there, and nothing is registered.
+     */
+    @ParameterizedTest(name = "POST /api/v1/join as {0}")
+    @org.junit.jupiter.params.provider.EnumSource(ApiRole.class)
+    void noRoleCredentialOpensTheJoinEndpoint(ApiRole role) {
+        given().header("Authorization", "Bearer " + TOKENS.get(role)).contentType("application/json")
+                .body(Map.of("host_id", "gpu-role-join", "address", "127.0.0.1"))
+                .when().post("/api/v1/join")
+                .then().statusCode(401).body("message", org.hamcrest.Matchers.containsString("join token"));
+        given().header("Authorization", "Bearer " + ADMIN_TOKEN_FOR_CHECKS).when().get("/api/v1/hosts/gpu-role-join")
+                .then().statusCode(404);
+    }
+
+    private static final String ADMIN_TOKEN_FOR_CHECKS = SecuredFleetProfile.ADMIN_TOKEN;
+
     @Test
     void everyEndpointHasARowAndUnknownRoutesAreAdminOnly() {
         for (Endpoint endpoint : endpoints()) {
