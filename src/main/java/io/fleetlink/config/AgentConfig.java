@@ -364,6 +364,16 @@ public interface AgentConfig {
         @WithDefault("3m")
         @DurationMin(millis = 1, message = ConfigMessages.POSITIVE_DURATION)
         Duration diagTimeout();
+
+        /**
+         * How long system info (GetSystemInfo) reuses what nvidia-smi last answered, so a dashboard polling
+         * many agents costs one nvidia-smi run per agent per interval; calls at the same moment share one
+         * run. {@code 0} reads the GPUs on every call. The health gate and the cleanup's gpu step never use
+         * it: they always ask nvidia-smi now.
+         */
+        @WithDefault("5s")
+        @DurationMin(millis = 0)
+        Duration infoCache();
     }
 
     enum GpuReset {

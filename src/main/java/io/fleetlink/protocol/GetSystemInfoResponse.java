@@ -42,7 +42,7 @@ public record GetSystemInfoResponse(
 
     /**
      * One GPU; the optional readings are null where nvidia-smi says {@code [N/A]} or {@code [Not Supported]}
-     * (JSON: absent), never zero. The last eight are what the GPU health gate reads.
+     * (JSON: absent), never zero. The last nine are what the GPU health gate reads.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Gpu(
@@ -61,13 +61,14 @@ public record GetSystemInfoResponse(
             List<String> throttleReasonsActive,
             @JsonInclude(JsonInclude.Include.NON_NULL) Boolean persistenceMode,
             @JsonInclude(JsonInclude.Include.NON_NULL) Boolean migEnabled,
-            @JsonInclude(JsonInclude.Include.NON_NULL) String pciBusId) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) String pciBusId,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean retiredPagesPending) {
 
         /** A GPU with only the device readings (no health readings). */
         public Gpu(int index, String uuid, String name, long memoryTotalMib, long memoryUsedMib, Double utilizationPercent,
                 Double temperatureC, Double powerDrawW) {
             this(index, uuid, name, memoryTotalMib, memoryUsedMib, utilizationPercent, temperatureC, powerDrawW,
-                    null, null, null, null, List.of(), null, null, null);
+                    null, null, null, null, List.of(), null, null, null, null);
         }
     }
 }

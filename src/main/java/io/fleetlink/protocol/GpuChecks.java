@@ -14,6 +14,7 @@ public final class GpuChecks {
 
     public static final String PRESENT = "present";
     public static final String REMAPPED_ROWS = "remapped-rows";
+    public static final String RETIRED_PAGES = "retired-pages";
     public static final String ECC = "ecc";
     public static final String THROTTLING = "throttling";
     public static final String PROCESSES = "processes";
@@ -21,7 +22,7 @@ public final class GpuChecks {
     public static final String DIAG = "diag";
 
     /** Every check, in the order a GPU's results list them. */
-    public static final List<String> ALL = List.of(PRESENT, REMAPPED_ROWS, ECC, THROTTLING, PROCESSES, XID, DIAG);
+    public static final List<String> ALL = List.of(PRESENT, REMAPPED_ROWS, RETIRED_PAGES, ECC, THROTTLING, PROCESSES, XID, DIAG);
 
     private static final Pattern FAILURE = Pattern.compile("GPU \\S+ \\S+: (" + String.join("|", ALL) + "): ");
 

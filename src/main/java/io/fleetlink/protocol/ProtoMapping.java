@@ -104,6 +104,9 @@ public final class ProtoMapping {
             if (gpu.pciBusId() != null) {
                 g.setPciBusId(gpu.pciBusId());
             }
+            if (gpu.retiredPagesPending() != null) {
+                g.setRetiredPagesPending(gpu.retiredPagesPending());
+            }
             builder.addGpus(g);
         }
         return builder.build();
@@ -136,7 +139,8 @@ public final class ProtoMapping {
                                 List.copyOf(g.getThrottleReasonsActiveList()),
                                 g.hasPersistenceMode() ? g.getPersistenceMode() : null,
                                 g.hasMigEnabled() ? g.getMigEnabled() : null,
-                                g.hasPciBusId() ? g.getPciBusId() : null))
+                                g.hasPciBusId() ? g.getPciBusId() : null,
+                                g.hasRetiredPagesPending() ? g.getRetiredPagesPending() : null))
                         .toList(),
                 emptyToNull(r.getGpuDriverVersion()),
                 emptyToNull(r.getCudaVersion()),

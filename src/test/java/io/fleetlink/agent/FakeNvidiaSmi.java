@@ -32,14 +32,14 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
 
     /** The health query, with the throttle fields as drivers since R535 name them. */
     public static final String HEALTH_QUERY = "--query-gpu=index,uuid,pci.bus_id,ecc.errors.uncorrected.volatile.total,"
-            + "ecc.errors.uncorrected.aggregate.total,persistence_mode,mig.mode.current,"
+            + "ecc.errors.uncorrected.aggregate.total,persistence_mode,mig.mode.current,memory.used,retired_pages.pending,"
             + "clocks_event_reasons.hw_slowdown,clocks_event_reasons.hw_thermal_slowdown,"
             + "clocks_event_reasons.hw_power_brake_slowdown,clocks_event_reasons.sw_thermal_slowdown";
     private static final String OLD_HEALTH_QUERY = HEALTH_QUERY.replace("clocks_event_reasons", "clocks_throttle_reasons");
 
     /** The files next to the script that steer it; {@link #reset} removes them all. */
     public static final List<String> KNOBS = List.of("mode", "gone", "ecc", "remap", "throttle", "apps", "old-driver", "resets",
-            "diag");
+            "diag", "retired", "calls", "hold", "go", "dd-pid");
 
     /** The PCI addresses the fake's GPUs report ({@code pci.bus_id}) and the kernel names them by in Xid lines. */
     public static final String PCI_0 = "00000000:18:00.0";
@@ -72,6 +72,13 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
                 #!/bin/sh
                 # Answers like nvidia-smi 550 on two H100s, steered by the files in %1$s (see FakeNvidiaSmi).
                 D='%1$s'
+                # Every invocation is logged, one line each, so a test can count the runs.
+                echo "$*" >> "$D/calls"
+                # hold: wait until the test creates go (at most a minute), to catch callers in the act.
+                if [ -e "$D/hold" ]; then
+                  i=0
+                  while [ ! -e "$D/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+                fi
                 mode="$(cat "$D/mode" 2>/dev/null)"
                 if [ "$mode" = no-driver ]; then
                   echo "%2$s"
@@ -81,17 +88,38 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
                   exec sleep 60
                 fi
                 knob() { cat "$D/$1" 2>/dev/null; }
+                # MiB in use on a GPU: 512 for each live process the apps knob puts on it.
+                mem() {
+                  n=0
+                  while read -r pid uuid; do
+                    [ -n "$pid" ] && [ "$uuid" = "$1" ] && [ -d "/proc/$pid" ] && n=$((n + 512))
+                  done <<EOF_APPS
+                $(knob apps)
+                EOF_APPS
+                  echo $n
+                }
+                # retired_pages.pending: [N/A] on Hopper (it remaps rows); the retired knob makes the GPUs
+                # answer like pre-Ampere ones: "none" (No) or "pending" (Yes on GPU 1).
+                retired() {
+                  r=$(knob retired)
+                  case "$r" in
+                    "") echo "[N/A]" ;;
+                    pending) [ "$1" = 1 ] && echo Yes || echo No ;;
+                    none) echo No ;;
+                    *) echo "$r" ;;
+                  esac
+                }
                 health() {
                   t=$(knob throttle)
-                  a() { if [ "$t" = "$1" ]; then echo Active; else echo Not Active; fi; }
+                  a() { if [ "$t" = "$1" ]; then echo Active; elif [ "$t" = error ]; then echo "[Unknown Error]"; else echo Not Active; fi; }
                   e=$(knob ecc || echo 0)
-                  echo "0, %4$s, %8$s, 0, 0, Enabled, Disabled, Not Active, Not Active, Not Active, Not Active"
-                  [ -e "$D/gone" ] || echo "1, %5$s, %9$s, $e, $e, Disabled, [N/A], $(a hw_slowdown), $(a hw_thermal_slowdown), $(a hw_power_brake_slowdown), $(a sw_thermal_slowdown)"
+                  echo "0, %4$s, %8$s, 0, 0, Enabled, Disabled, $(mem %4$s), $(retired 0), Not Active, Not Active, Not Active, Not Active"
+                  [ -e "$D/gone" ] || echo "1, %5$s, %9$s, $e, $e, Disabled, [N/A], $(mem %5$s), $(retired 1), $(a hw_slowdown), $(a hw_thermal_slowdown), $(a hw_power_brake_slowdown), $(a sw_thermal_slowdown)"
                 }
                 case "$*" in
                   "%3$s --format=csv,noheader,nounits")
-                    echo "0, %4$s, NVIDIA H100 80GB HBM3, 81559, 1024, 37, 41, 69.88, 550.54.15"
-                    [ -e "$D/gone" ] || echo "1, %5$s, NVIDIA H100 80GB HBM3, 81559, 0, [N/A], 35, [Not Supported], 550.54.15"
+                    echo "0, %4$s, NVIDIA H100 80GB HBM3, 81559, $(($(mem %4$s) + 1024)), 37, 41, 69.88, 550.54.15"
+                    [ -e "$D/gone" ] || echo "1, %5$s, NVIDIA H100 80GB HBM3, 81559, $(mem %5$s), [N/A], 35, [Not Supported], 550.54.15"
                     ;;
                   "%6$s --format=csv,noheader,nounits")
                     if [ -e "$D/old-driver" ]; then
@@ -222,7 +250,9 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
             return Map.of("fleetlink.agent.gpu.nvidia-smi", install(dir).toString(),
                     "fleetlink.agent.gpu.state-dir", dir.resolve("state").toString(),
                     "fleetlink.agent.gpu.kernel-log", dir.resolve(KERNEL_LOG).toString(),
-                    "fleetlink.agent.gpu.dcgmi", dir.resolve(DCGMI).toString());
+                    "fleetlink.agent.gpu.dcgmi", dir.resolve(DCGMI).toString(),
+                    // Tests steer the fake and look at once: no system info cache (SystemInfoCacheTest covers it).
+                    "fleetlink.agent.gpu.info-cache", "0s");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -121,7 +121,8 @@ class GpuCleanupTest {
     void healthyGpusPassAndTheInventoryIsRecorded() throws Exception {
         JsonPath step = gpuStep();
         assertThat(step.getBoolean("success")).isTrue();
-        assertThat(step.getString("message")).isEqualTo("all 2 GPUs present, free and healthy");
+        assertThat(step.getString("message"))
+                .isEqualTo("GPU memory in use after the free: GPU 0 0 MiB, GPU 1 0 MiB; all 2 GPUs present, free and healthy");
         GpuStateFile.State state = GpuStateFile.read(Path.of(config.gpu().stateDir()));
         assertThat(state.inventory()).extracting(gpu -> gpu.uuid()).containsExactly(U0, U1);
         assertThat(state.eccBaseline()).containsEntry(U1, 0L);
@@ -136,7 +137,9 @@ class GpuCleanupTest {
         FakeNvidiaSmi.set(fake(), "apps", theirs.pid() + " " + U1);
         JsonPath step = gpuStep();
         assertThat(step.getBoolean("success")).as(step.getString("message")).isTrue();
-        assertThat(step.getString("message")).startsWith("ended 1 processes of " + user.name() + " on the GPUs; all 2 GPUs");
+        // The fake counts 512 MiB per live process on a GPU: after the free, none is left.
+        assertThat(step.getString("message")).startsWith("ended 1 processes of " + user.name() + " on the GPUs; "
+                + "GPU memory in use after the free: GPU 0 0 MiB, GPU 1 0 MiB; all 2 GPUs");
         assertThat(step.getList("removed", String.class)).containsExactly(String.valueOf(theirs.pid()));
         assertThat(theirs.waitFor(5, TimeUnit.SECONDS)).isTrue();
     }
@@ -145,7 +148,10 @@ class GpuCleanupTest {
     void anotherUsersProcessIsLeftAndFailsTheStep() throws Exception {
         stray = new ProcessBuilder("sleep", "300").start();
         FakeNvidiaSmi.set(fake(), "apps", stray.pid() + " " + U1);
-        assertFails("GPU 1 " + U1 + ": processes: 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
+        JsonPath step = gpuStep();
+        assertThat(step.getBoolean("success")).isFalse();
+        assertThat(step.getString("message")).isEqualTo("GPU memory in use after the free: GPU 0 0 MiB, GPU 1 512 MiB; GPU 1 "
+                + U1 + ": processes: 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
         assertThat(stray.isAlive()).isTrue();
     }
 
@@ -225,7 +231,8 @@ class GpuCleanupTest {
                 config.gpu().timeout()));
         CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
         assertThat(step.success()).isFalse();
-        assertThat(step.message()).startsWith("GPU 0 " + U0 + ": xid: kernel log not readable: cannot read the kernel log ")
+        assertThat(io.fleetlink.protocol.GpuChecks.failures(step.message()).orElseThrow())
+                .startsWith("GPU 0 " + U0 + ": xid: kernel log not readable: cannot read the kernel log ")
                 .contains("No such file or directory");
     }
 
@@ -237,7 +244,8 @@ class GpuCleanupTest {
         FakeNvidiaSmi.set(fake(), "diag", "fail");
         CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
         assertThat(step.success()).isFalse();
-        assertThat(step.message()).isEqualTo("GPU 1 " + U1 + ": diag: dcgmi diag failed: Page Retirement/Row Remap "
+        assertThat(io.fleetlink.protocol.GpuChecks.failures(step.message())).contains("GPU 1 " + U1
+                + ": diag: dcgmi diag failed: Page Retirement/Row Remap "
                 + "(Fail - GPU: 1 GPU 1 There are pending row remaps. Reset the GPU to apply them.)");
     }
 
@@ -258,6 +266,41 @@ class GpuCleanupTest {
     void aPendingRemapFailsTheStep() throws Exception {
         FakeNvidiaSmi.set(fake(), "remap", "pending");
         assertFails("GPU 1 " + U1 + ": remapped-rows: a row remapping is pending (reset the GPU to apply it)");
+    }
+
+    @Test
+    void pagesPendingRetirementFailTheStepOnGpusThatRetirePages() throws Exception {
+        // GPUs before Ampere answer retired_pages.pending with Yes/No; Hopper's [N/A] is "not applicable".
+        FakeNvidiaSmi.set(fake(), "retired", "none");
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        FakeNvidiaSmi.set(fake(), "retired", "pending");
+        assertFails("GPU 1 " + U1 + ": retired-pages: pages are pending retirement (reset the GPU or reload the driver to retire them)");
+    }
+
+    @Test
+    void aCounterNvidiaSmiCannotReadFailsTheStep() throws Exception {
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        FakeNvidiaSmi.set(fake(), "ecc", "[Unknown Error]");
+        assertFails("GPU 1 " + U1 + ": ecc: uncorrectable ECC errors not readable: nvidia-smi answered [Unknown Error]");
+    }
+
+    @Test
+    void aKernelLogThatDoesNotAnswerFailsTheXidCheckWithinItsDeadline() throws Exception {
+        assertThat(gpuStep().getBoolean("success")).isTrue();
+        // A dd that never returns (the log on a hung file system): the Xid check fails, the cleanup goes on.
+        Path dd = fake().resolveSibling("dd-hang");
+        Files.writeString(dd, "#!/bin/sh\nexec sleep 60\n");
+        Files.setPosixFilePermissions(dd, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        GpuScrubber scrubber = scrubber(config, new LinuxKernelLog(config.gpu().kernelLog(), Duration.ofSeconds(1), dd.toString()));
+        long started = System.nanoTime();
+        CleanupMachineResponse.Step step = scrubber.cleanupStep(users.requireTenant(user.name()), false);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+        assertThat(step.success()).isFalse();
+        assertThat(io.fleetlink.protocol.GpuChecks.failures(step.message()).orElseThrow()).isEqualTo("GPU 0 " + U0
+                + ": xid: kernel log not readable: the kernel log " + config.gpu().kernelLog() + " was not read within 1000 ms "
+                + "(fleetlink.agent.gpu.timeout); GPU 1 " + U1 + ": xid: kernel log not readable: the kernel log "
+                + config.gpu().kernelLog() + " was not read within 1000 ms (fleetlink.agent.gpu.timeout)");
+        Files.delete(dd);
     }
 
     @Test
@@ -322,7 +365,8 @@ class GpuCleanupTest {
         assertThat(Files.readAllLines(fake().resolveSibling("resets"))).containsExactly("0");
         assertThat(step.success()).isFalse();
         assertThat(step.message()).startsWith("GPU 0 " + U0 + " reset; GPU 1 " + U1 + " not reset (in use); ")
-                .endsWith("GPU 1 " + U1 + ": processes: 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)");
+                .endsWith("GPU 1 " + U1 + ": processes: 1 processes still on the GPU (pid " + stray.pid() + " of uid 0, 512 MiB)")
+                .contains("; GPU memory in use after the free: GPU 0 0 MiB, GPU 1 512 MiB; ");
     }
 
     @Test
@@ -336,8 +380,10 @@ class GpuCleanupTest {
         assertThat(body.getList("data.gpus.uuid", String.class)).containsExactly(U0, U1);
         assertThat(body.getList("data.gpus.healthy", Boolean.class)).containsExactly(true, false);
         assertThat(body.getList("data.gpus[1].checks.name", String.class))
-                .containsExactly("present", "remapped-rows", "ecc", "throttling", "processes", "xid");
-        assertThat(body.getString("data.gpus[1].checks[3].message")).isEqualTo("throttling active: hw_slowdown");
+                .containsExactly("present", "remapped-rows", "retired-pages", "ecc", "throttling", "processes", "xid");
+        assertThat(body.getString("data.gpus[1].checks[4].message")).isEqualTo("throttling active: hw_slowdown");
+        assertThat(body.getString("data.gpus[1].checks[2].message"))
+                .isEqualTo("page retirement not applicable to this GPU (it remaps rows instead)");
         assertThat(Path.of(config.gpu().stateDir()).resolve(GpuStateFile.NAME)).doesNotExist();
     }
 
@@ -380,10 +426,12 @@ class GpuCleanupTest {
                 (proxy, method, args) -> method.getName().equals("gpu") ? gpu : method.invoke(config, args));
     }
 
+    /** The gpu step fails with exactly these failures (the notes before them, such as memory in use, left out). */
     private void assertFails(String expected) {
         JsonPath step = gpuStep();
         assertThat(step.getBoolean("success")).isFalse();
-        assertThat(step.getString("message")).isEqualTo(expected);
+        assertThat(io.fleetlink.protocol.GpuChecks.failures(step.getString("message"))).as(step.getString("message"))
+                .contains(expected);
     }
 
     private JsonPath gpuStep() {

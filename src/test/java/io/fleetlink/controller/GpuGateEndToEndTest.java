@@ -89,7 +89,7 @@ class GpuGateEndToEndTest {
                 .extract().jsonPath();
         assertThat(health.getBoolean("data.healthy")).isTrue();
         assertThat(health.getList("data.gpus[1].checks.name", String.class))
-                .containsExactly("present", "remapped-rows", "ecc", "throttling", "processes", "xid");
+                .containsExactly("present", "remapped-rows", "retired-pages", "ecc", "throttling", "processes", "xid");
     }
 
     @Test

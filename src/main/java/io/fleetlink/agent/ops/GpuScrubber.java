@@ -47,10 +47,10 @@ public class GpuScrubber {
      * The checks of every GPU, or why there are none to run; {@code next} is the state to keep if the host
      * now goes back to the pool (today's ECC counts and kernel log position as the new baseline).
      */
-    public record Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error, GpuStateFile.State next) {
+    public record Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error, GpuStateFile.State next, String memoryInUse) {
 
         public Outcome(List<GpuHealth.Gpu> gpus, String skipped, String error) {
-            this(gpus, skipped, error, null);
+            this(gpus, skipped, error, null, null);
         }
 
         public boolean healthy() {
@@ -160,6 +160,9 @@ public class GpuScrubber {
         }
         Outcome outcome = check(true, true);
         count(outcome);
+        if (outcome.memoryInUse() != null) {
+            notes.add("GPU memory in use after the free: " + outcome.memoryInUse());
+        }
         if (outcome.healthy() && outcome.skipped() == null && outcome.next() != null) {
             try {
                 // The host goes back to the pool: what happens from now on counts against the next allocation.
@@ -315,7 +318,19 @@ public class GpuScrubber {
                 .forEach(row -> eccNow.put(row.uuid(), row.eccUncorrectedVolatile()));
         GpuStateFile.State next = updated.withBaseline(eccNow)
                 .withKernelLog(xids != null && xids.ok() ? logEnd : updated.kernelLogSeq(), xids != null && xids.ok() ? boot : updated.bootId());
-        return new Outcome(gpus, null, null, next);
+        return new Outcome(gpus, null, null, next, memoryInUse(health));
+    }
+
+    /** "GPU 0 0 MiB, GPU 1 1024 MiB" from the health probe's {@code memory.used}; null when it did not answer. */
+    private static String memoryInUse(NvidiaSmi.Answer<NvidiaSmi.HealthRow> health) {
+        if (!health.ok() || health.rows().isEmpty()) {
+            return null;
+        }
+        return health.rows().stream()
+                .sorted(java.util.Comparator.comparingInt(NvidiaSmi.HealthRow::index))
+                .map(row -> "GPU " + row.index() + " " + (row.memoryUsedMib() == null ? "not reported"
+                        : row.memoryUsedMib() + " MiB"))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** The inventory with the PCI address of each GPU present filled in where it was not recorded. */

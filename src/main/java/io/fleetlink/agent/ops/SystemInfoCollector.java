@@ -1,24 +1,31 @@
 package io.fleetlink.agent.ops;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.AgentIdentity;
 import io.fleetlink.agent.os.Disks;
 import io.fleetlink.agent.os.HostFacts;
 import io.fleetlink.agent.os.NvidiaSmi;
+import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.GetSystemInfoResponse;
 
 /**
  * GetSystemInfo on the machine: gathers identity, processor, memory, disks and GPUs into one reply.
  * A machine without GPUs (or without a working driver) still answers; {@code gpu_error} says why the
- * list is empty. Blocking.
+ * list is empty. The GPU part comes from nvidia-smi at most once per {@code fleetlink.agent.gpu.info-cache},
+ * one run shared by the calls that ask at the same moment ({@link SingleFlightCache}); each nvidia-smi run
+ * has its deadline ({@code fleetlink.agent.gpu.timeout}). The GPU health gate does not come here: it
+ * asks nvidia-smi itself, every time. Blocking.
  */
 @ApplicationScoped
 public class SystemInfoCollector {
@@ -27,12 +34,41 @@ public class SystemInfoCollector {
     private final HostFacts host;
     private final Disks disks;
     private final NvidiaSmi nvidiaSmi;
+    private final SingleFlightCache<GpuPart> gpuPart;
 
-    public SystemInfoCollector(AgentIdentity identity, HostFacts host, Disks disks, NvidiaSmi nvidiaSmi) {
+    /** The GPU part of the reply: the GPUs with their health readings, driver and CUDA version, or why none. */
+    record GpuPart(List<GetSystemInfoResponse.Gpu> gpus, String driverVersion, String cudaVersion, String error) {
+    }
+
+    @Inject
+    public SystemInfoCollector(AgentIdentity identity, HostFacts host, Disks disks, NvidiaSmi nvidiaSmi, AgentConfig config) {
+        this(identity, host, disks, nvidiaSmi, config.gpu().infoCache(), System::nanoTime);
+    }
+
+    /** With a clock of its own, for tests that move time without waiting. */
+    SystemInfoCollector(AgentIdentity identity, HostFacts host, Disks disks, NvidiaSmi nvidiaSmi, Duration infoCache,
+            LongSupplier nanoClock) {
         this.identity = identity;
         this.host = host;
         this.disks = disks;
         this.nvidiaSmi = nvidiaSmi;
+        this.gpuPart = new SingleFlightCache<>(this::readGpus, infoCache, nanoClock);
+    }
+
+    /** What nvidia-smi says now: the devices, then (when there are any) their health readings. */
+    private GpuPart readGpus() {
+        NvidiaSmi.Report report = nvidiaSmi.query();
+        return new GpuPart(withHealthReadings(report), report.driverVersion(), report.cudaVersion(), report.error());
+    }
+
+    /** The GPU part, from the cache while it is fresh. */
+    GpuPart gpus() {
+        return gpuPart.get();
+    }
+
+    /** For tests: callers waiting for the nvidia-smi run in progress. */
+    int waitingForGpus() {
+        return gpuPart.waiting();
     }
 
     /**
@@ -60,13 +96,13 @@ public class SystemInfoCollector {
                             r == null ? null : r.pending(), r == null ? null : r.failure(),
                             h == null ? List.of() : h.activeThrottleReasons(),
                             h == null ? null : h.persistenceMode(), h == null ? null : h.migEnabled(),
-                            h == null ? null : h.pciBusId());
+                            h == null ? null : h.pciBusId(), h == null ? null : h.retiredPagesPending());
                 })
                 .toList();
     }
 
     public GetSystemInfoResponse collect() {
-        NvidiaSmi.Report gpus = nvidiaSmi.query();
+        GpuPart gpus = gpus();
         try {
             HostFacts.Cpu cpu = host.cpu();
             HostFacts.Memory memory = host.memory();
@@ -81,7 +117,7 @@ public class SystemInfoCollector {
                     disks.list().stream()
                             .map(d -> new GetSystemInfoResponse.Disk(d.mountPoint(), d.fsType(), d.totalBytes(), d.freeBytes()))
                             .toList(),
-                    withHealthReadings(gpus),
+                    gpus.gpus(),
                     gpus.driverVersion(),
                     gpus.cudaVersion(),
                     gpus.error(),

@@ -23,6 +23,7 @@ public final class GpuHealth {
 
     public static final String PRESENT = GpuChecks.PRESENT;
     public static final String REMAPPED_ROWS = GpuChecks.REMAPPED_ROWS;
+    public static final String RETIRED_PAGES = GpuChecks.RETIRED_PAGES;
     public static final String ECC = GpuChecks.ECC;
     public static final String THROTTLING = GpuChecks.THROTTLING;
     public static final String PROCESSES = GpuChecks.PROCESSES;
@@ -126,6 +127,7 @@ public final class GpuHealth {
                     : new Check(PRESENT, false, "not in the inventory recorded when the agent first saw the GPUs "
                             + "(replaced? remove the state file to record the new inventory)"));
             checks.add(remapCheck(readings.remaps(), remaps.get(row.uuid())));
+            checks.add(retiredPagesCheck(row));
             checks.add(eccCheck(row, eccBaseline.get(row.uuid())));
             checks.add(throttleCheck(row));
             checks.add(processCheck(readings.apps(), row.uuid(), readings.owner()));
@@ -205,6 +207,9 @@ public final class GpuHealth {
         if (!answer.ok()) {
             return new Check(REMAPPED_ROWS, false, "remapped rows not readable: " + answer.error());
         }
+        if (row != null && row.unreadable() != null) {
+            return new Check(REMAPPED_ROWS, false, "remapped rows not readable: nvidia-smi answered " + row.unreadable());
+        }
         if (row == null || (row.pending() == null && row.failure() == null)) {
             return new Check(REMAPPED_ROWS, true, "remapped rows not reported by this GPU");
         }
@@ -217,7 +222,29 @@ public final class GpuHealth {
         return new Check(REMAPPED_ROWS, true, "no pending or failed row remapping");
     }
 
+    /**
+     * Pages pending retirement ({@code retired_pages.pending}): GPUs before Ampere retire a page after a
+     * double-bit or repeated single-bit ECC error, and a pending one is retired only at the next driver
+     * load or reset. Ampere and later report {@code [N/A]} (they remap rows instead): not applicable, a pass.
+     */
+    static Check retiredPagesCheck(NvidiaSmi.HealthRow row) {
+        String error = row.unreadable().get("retired_pages.pending");
+        if (error != null) {
+            return new Check(RETIRED_PAGES, false, "retired pages not readable: nvidia-smi answered " + error);
+        }
+        if (row.retiredPagesPending() == null) {
+            return new Check(RETIRED_PAGES, true, "page retirement not applicable to this GPU (it remaps rows instead)");
+        }
+        return row.retiredPagesPending()
+                ? new Check(RETIRED_PAGES, false, "pages are pending retirement (reset the GPU or reload the driver to retire them)")
+                : new Check(RETIRED_PAGES, true, "no pages pending retirement");
+    }
+
     static Check eccCheck(NvidiaSmi.HealthRow row, Long baseline) {
+        String error = row.unreadable().get("ecc.errors.uncorrected.volatile.total");
+        if (error != null) {
+            return new Check(ECC, false, "uncorrectable ECC errors not readable: nvidia-smi answered " + error);
+        }
         Long now = row.eccUncorrectedVolatile();
         if (now == null) {
             return new Check(ECC, true, "uncorrectable ECC errors not reported by this GPU");
@@ -235,6 +262,13 @@ public final class GpuHealth {
                 .toList();
         if (!active.isEmpty()) {
             return new Check(THROTTLING, false, "throttling active: " + String.join(", ", active));
+        }
+        if (row.unreadable().keySet().stream().anyMatch(row.throttle()::containsKey)) {
+            return new Check(THROTTLING, false, "throttle reasons not readable: nvidia-smi answered "
+                    + row.unreadable().entrySet().stream()
+                            .filter(entry -> row.throttle().containsKey(entry.getKey()))
+                            .map(entry -> entry.getKey() + " " + entry.getValue())
+                            .collect(Collectors.joining(", ")));
         }
         boolean reported = row.throttle().values().stream().anyMatch(value -> value != null);
         return new Check(THROTTLING, true, reported ? "no hardware or thermal throttling" : "throttle reasons not reported");

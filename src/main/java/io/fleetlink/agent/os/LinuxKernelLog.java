@@ -11,10 +11,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,8 +57,16 @@ public class LinuxKernelLog implements KernelLog {
         return thread;
     });
 
+    /** The threads that read dd's output; one stuck on a pipe that never closes is left behind, not waited for. */
+    private static final java.util.concurrent.ExecutorService READERS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "fleetlink-kernel-log-reader");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final String source;
     private final Duration timeout;
+    private final String dd;
 
     @Inject
     public LinuxKernelLog(AgentConfig config) {
@@ -63,8 +74,14 @@ public class LinuxKernelLog implements KernelLog {
     }
 
     public LinuxKernelLog(String source, Duration timeout) {
+        this(source, timeout, "dd");
+    }
+
+    /** With another {@code dd} program (a path or a name on PATH), for tests that make the read hang. */
+    public LinuxKernelLog(String source, Duration timeout, String dd) {
         this.source = source;
         this.timeout = timeout;
+        this.dd = dd;
     }
 
     @Override
@@ -84,7 +101,7 @@ public class LinuxKernelLog implements KernelLog {
     @Override
     public Read read(long afterSeq, String contains) {
         String boot = bootId();
-        Optional<Path> dd = Executables.find("dd");
+        Optional<Path> dd = Executables.find(this.dd);
         if (dd.isEmpty()) {
             return Read.failed("cannot read the kernel log " + source + ": dd not found on the agent's PATH", false, boot);
         }
@@ -96,6 +113,10 @@ public class LinuxKernelLog implements KernelLog {
             read = readOnce(dd.get(), afterSeq, contains, boot, deadline);
         }
         return read;
+    }
+
+    /** What the reader thread made of dd's output. */
+    private record Parsed(List<Entry> entries, long lastSeq) {
     }
 
     private Read readOnce(Path dd, long afterSeq, String contains, String boot, long deadline) {
@@ -113,9 +134,48 @@ public class LinuxKernelLog implements KernelLog {
             killed.set(true);
             process.destroyForcibly();
         }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        // The output is read on a thread of its own and waited for only until the deadline: killing dd
+        // ends its output only when nothing else holds the pipe and dd can die (not in an uninterruptible
+        // read of a hung file system, say), and the cleanup must not wait for either.
+        CompletableFuture<Parsed> parsed = CompletableFuture.supplyAsync(() -> parse(process.getInputStream(), afterSeq, contains),
+                READERS);
+        CompletableFuture<byte[]> stderrBytes = CompletableFuture.supplyAsync(() -> limited(process.getErrorStream()), READERS);
+        try {
+            Parsed found = parsed.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (!process.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) || killed.get()) {
+                return timedOut(boot);
+            }
+            String stderr = new String(stderrBytes.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS),
+                    StandardCharsets.UTF_8).strip();
+            if (process.exitValue() != 0 && !stderr.contains(EAGAIN)) {
+                return Read.failed("cannot read the kernel log " + source + " (fleetlink.agent.gpu.kernel-log): "
+                        + (stderr.isEmpty() ? "dd exited with " + process.exitValue() : stderr), false, boot);
+            }
+            return new Read(List.copyOf(found.entries()), found.lastSeq(), boot, null, false);
+        } catch (TimeoutException e) {
+            return timedOut(boot);
+        } catch (ExecutionException e) {
+            return killed.get() ? timedOut(boot)
+                    : Read.failed("cannot read the kernel log " + source + ": " + e.getCause().getMessage(), false, boot);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Read.failed("reading the kernel log " + source + " was interrupted", false, boot);
+        } finally {
+            watchdog.cancel(false);
+            process.destroyForcibly();
+        }
+    }
+
+    private Read timedOut(String boot) {
+        return Read.failed("the kernel log " + source + " was not read within " + timeout.toMillis()
+                + " ms (fleetlink.agent.gpu.timeout)", true, boot);
+    }
+
+    /** The records of dd's output after {@code afterSeq} whose message contains {@code contains}. */
+    private static Parsed parse(InputStream output, long afterSeq, String contains) {
         List<Entry> entries = new ArrayList<>();
         long lastSeq = -1;
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
             long lineNumber = 0;
             String line;
             while ((line = lines.readLine()) != null) {
@@ -131,29 +191,19 @@ public class LinuxKernelLog implements KernelLog {
                     entries.add(new Entry(seq, message));
                 }
             }
-            String stderr = new String(limited(process.getErrorStream()), StandardCharsets.UTF_8).strip();
-            process.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (killed.get()) {
-                return Read.failed("the kernel log " + source + " was not read within " + timeout.toMillis()
-                        + " ms (fleetlink.agent.gpu.timeout)", true, boot);
-            }
-            if (process.isAlive() || (process.exitValue() != 0 && !stderr.contains(EAGAIN))) {
-                return Read.failed("cannot read the kernel log " + source + " (fleetlink.agent.gpu.kernel-log): "
-                        + (stderr.isEmpty() ? "dd exited with " + process.exitValue() : stderr), false, boot);
-            }
-            return new Read(List.copyOf(entries), lastSeq, boot, null, false);
-        } catch (IOException | NumberFormatException e) {
-            return Read.failed("cannot read the kernel log " + source + ": " + e.getMessage(), killed.get(), boot);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Read.failed("reading the kernel log " + source + " was interrupted", false, boot);
-        } finally {
-            watchdog.cancel(false);
-            process.destroyForcibly();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
+        return new Parsed(entries, lastSeq);
     }
 
-    private static byte[] limited(InputStream stream) throws IOException {
-        return stream.readNBytes(4096);
+    private static byte[] limited(InputStream stream) {
+        try (stream) {
+            byte[] kept = stream.readNBytes(4096);
+            stream.transferTo(java.io.OutputStream.nullOutputStream());
+            return kept;
+        } catch (IOException e) {
+            return new byte[0];
+        }
     }
 }

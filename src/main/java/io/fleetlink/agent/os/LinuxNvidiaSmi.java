@@ -167,8 +167,7 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
 
     /** Drivers since R535 name the throttle fields {@code clocks_event_reasons.*}; older ones {@code clocks_throttle_reasons.*}. */
     static String healthQuery(String throttlePrefix) {
-        StringBuilder query = new StringBuilder("--query-gpu=index,uuid,pci.bus_id,ecc.errors.uncorrected.volatile.total,"
-                + "ecc.errors.uncorrected.aggregate.total,persistence_mode,mig.mode.current");
+        StringBuilder query = new StringBuilder("--query-gpu=" + String.join(",", HEALTH_COLUMNS));
         THROTTLE_REASONS.forEach(reason -> query.append(',').append(throttlePrefix).append('.').append(reason));
         return query.toString();
     }
@@ -190,8 +189,7 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
     @Override
     public Answer<RemapRow> remappedRows() {
         return parseRows(csv(List.of("--query-remapped-rows=gpu_uuid,remapped_rows.pending,remapped_rows.failure",
-                "--format=csv,noheader")), 3,
-                fields -> new RemapRow(textOrNull(fields[0]), flagOrNull(fields[1]), flagOrNull(fields[2])));
+                "--format=csv,noheader")), 3, LinuxNvidiaSmi::parseRemap);
     }
 
     @Override
@@ -206,17 +204,51 @@ public class LinuxNvidiaSmi implements NvidiaSmi {
         return Optional.ofNullable(answer.error());
     }
 
-    /** index, uuid, pci.bus_id, the two ECC counts, persistence and MIG mode; the throttle reasons follow. */
-    static final int HEALTH_FIXED_COLUMNS = 7;
+    /**
+     * The fixed columns of the health query, in this order; the throttle reasons follow. nvidia-smi's
+     * names ({@code nvidia-smi --help-query-gpu}): {@code retired_pages.pending} is "Yes"/"No" on GPUs
+     * that retire pages (before Ampere) and {@code [N/A]} on those that remap rows instead.
+     */
+    public static final List<String> HEALTH_COLUMNS = List.of("index", "uuid", "pci.bus_id",
+            "ecc.errors.uncorrected.volatile.total", "ecc.errors.uncorrected.aggregate.total", "persistence_mode",
+            "mig.mode.current", "memory.used", "retired_pages.pending");
+
+    static final int HEALTH_FIXED_COLUMNS = HEALTH_COLUMNS.size();
 
     static HealthRow parseHealth(String[] fields) {
         java.util.Map<String, Boolean> throttle = new java.util.LinkedHashMap<>();
+        java.util.Map<String, String> unreadable = new java.util.LinkedHashMap<>();
         for (int i = 0; i < THROTTLE_REASONS.size(); i++) {
-            throttle.put(THROTTLE_REASONS.get(i), activeOrNull(fields[HEALTH_FIXED_COLUMNS + i]));
+            String cell = fields[HEALTH_FIXED_COLUMNS + i];
+            throttle.put(THROTTLE_REASONS.get(i), activeOrNull(cell));
+            if (isError(cell)) {
+                unreadable.put(THROTTLE_REASONS.get(i), cell);
+            }
+        }
+        for (int column : new int[] { 3, 8 }) {
+            if (isError(fields[column])) {
+                unreadable.put(HEALTH_COLUMNS.get(column), fields[column]);
+            }
         }
         return new HealthRow(index(fields[0], "index"), textOrNull(fields[1]), textOrNull(fields[2]),
                 wholeOrNull(fields[3]), wholeOrNull(fields[4]), enabledOrNull(fields[5]), enabledOrNull(fields[6]),
-                java.util.Collections.unmodifiableMap(throttle));
+                java.util.Collections.unmodifiableMap(throttle), wholeOrNull(fields[7]), flagOrNull(fields[8]),
+                java.util.Collections.unmodifiableMap(unreadable));
+    }
+
+    static RemapRow parseRemap(String[] fields) {
+        String error = isError(fields[1]) ? fields[1] : isError(fields[2]) ? fields[2] : null;
+        return new RemapRow(textOrNull(fields[0]), flagOrNull(fields[1]), flagOrNull(fields[2]), error);
+    }
+
+    /**
+     * Whether a cell is nvidia-smi's answer that a value could not be read ({@code [Unknown Error]},
+     * {@code [GPU is lost]}, {@code [Insufficient Permissions]}, ...), as opposed to one the GPU does not
+     * have ({@code [N/A]}, {@code [Not Supported]}) or a value.
+     */
+    static boolean isError(String cell) {
+        String text = cell.strip();
+        return text.startsWith("[") && !text.equals("[N/A]") && !text.equals("[Not Supported]");
     }
 
     /** "Enabled" true, "Disabled" false, placeholders ({@code [N/A]}, {@code [Not Supported]}) null. */

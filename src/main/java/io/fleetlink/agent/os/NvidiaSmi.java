@@ -33,9 +33,20 @@ public interface NvidiaSmi {
      * ({@code [N/A]}, {@code [Not Supported]}), never zero. {@code throttle} maps a reason
      * ({@code hw_slowdown}, ...) to whether it is active, null where not reported. {@code pciBusId} is
      * nvidia-smi's {@code pci.bus_id} ({@code 00000000:18:00.0}), which kernel Xid lines name the GPU by.
+     * {@code retiredPagesPending} is {@code retired_pages.pending} (pages wait for retirement; pre-Ampere
+     * GPUs only, null on Ampere and later, which remap rows instead). {@code unreadable} maps a field
+     * nvidia-smi answered with an error instead of a value ({@code [Unknown Error]}, {@code [GPU is lost]})
+     * to that answer: not the same as "not reported", and a check that reads the field fails on it.
      */
     record HealthRow(int index, String uuid, String pciBusId, Long eccUncorrectedVolatile, Long eccUncorrectedAggregate,
-            Boolean persistenceMode, Boolean migEnabled, java.util.Map<String, Boolean> throttle) {
+            Boolean persistenceMode, Boolean migEnabled, java.util.Map<String, Boolean> throttle, Long memoryUsedMib,
+            Boolean retiredPagesPending, java.util.Map<String, String> unreadable) {
+
+        public HealthRow(int index, String uuid, String pciBusId, Long eccUncorrectedVolatile, Long eccUncorrectedAggregate,
+                Boolean persistenceMode, Boolean migEnabled, java.util.Map<String, Boolean> throttle) {
+            this(index, uuid, pciBusId, eccUncorrectedVolatile, eccUncorrectedAggregate, persistenceMode, migEnabled, throttle,
+                    null, null, java.util.Map.of());
+        }
 
         /** The readings the checks use, with no PCI address and none of the informational ones. */
         public HealthRow(int index, String uuid, Long eccUncorrectedVolatile, java.util.Map<String, Boolean> throttle) {
@@ -51,8 +62,15 @@ public interface NvidiaSmi {
         }
     }
 
-    /** Row remapping of one GPU (Ampere and later); null where not reported. */
-    record RemapRow(String uuid, Boolean pending, Boolean failure) {
+    /**
+     * Row remapping of one GPU (Ampere and later); null where not reported. {@code unreadable} is the
+     * error nvidia-smi answered instead of a value ({@code [Unknown Error]}), null when there was none.
+     */
+    record RemapRow(String uuid, Boolean pending, Boolean failure, String unreadable) {
+
+        public RemapRow(String uuid, Boolean pending, Boolean failure) {
+            this(uuid, pending, failure, null);
+        }
     }
 
     /** One process with a compute context on a GPU. */

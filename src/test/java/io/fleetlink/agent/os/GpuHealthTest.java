@@ -44,7 +44,7 @@ class GpuHealthTest {
     @Test
     void parsesAHealthRow() {
         NvidiaSmi.HealthRow row = LinuxNvidiaSmi.parseHealth(
-                new String[] { "3", U1, "00000000:2A:00.0", "[N/A]", "[Not Supported]", "Enabled", "[N/A]",
+                new String[] { "3", U1, "00000000:2A:00.0", "[N/A]", "[Not Supported]", "Enabled", "[N/A]", "1024", "[N/A]",
                         "Active", "Not Active", "[Not Supported]", "Not Active" });
         assertThat(row.index()).isEqualTo(3);
         assertThat(row.pciBusId()).isEqualTo("00000000:2A:00.0");
@@ -53,6 +53,9 @@ class GpuHealthTest {
         assertThat(row.persistenceMode()).isTrue();
         assertThat(row.migEnabled()).isNull();
         assertThat(row.activeThrottleReasons()).containsExactly("hw_slowdown");
+        assertThat(row.memoryUsedMib()).isEqualTo(1024L);
+        assertThat(row.retiredPagesPending()).as("[N/A] on Ampere and later: absent, not false").isNull();
+        assertThat(row.unreadable()).isEmpty();
         assertThat(row.throttle()).containsEntry("hw_slowdown", true).containsEntry("hw_thermal_slowdown", false)
                 .containsEntry("hw_power_brake_slowdown", null);
     }
@@ -71,7 +74,7 @@ class GpuHealthTest {
                 List.of(row(0, U0, 0L, false), row(1, U1, 0L, false)), List.of(), List.of()));
         assertThat(gpus).hasSize(2).allMatch(GpuHealth.Gpu::healthy);
         assertThat(gpus.get(0).checks()).extracting(GpuHealth.Check::name)
-                .containsExactly("present", "remapped-rows", "ecc", "throttling", "processes");
+                .containsExactly("present", "remapped-rows", "retired-pages", "ecc", "throttling", "processes");
         assertThat(gpus.get(0).checks().get(1).message()).isEqualTo("remapped rows not reported by this GPU");
     }
 
@@ -140,7 +143,7 @@ class GpuHealthTest {
         List<GpuHealth.Gpu> gpus = GpuHealth.evaluate(inventory(), Map.of(), new GpuHealth.Readings(NvidiaSmi.Answer.of(rows),
                 NvidiaSmi.Answer.of(List.of()), NvidiaSmi.Answer.of(List.of()), pid -> null, xids, Set.of(48, 79, 94), null));
         assertThat(gpus.get(0).healthy()).isTrue();
-        assertThat(gpus.get(0).checks().get(5)).isEqualTo(new GpuHealth.Check("xid", true, "1 non-fatal Xids since the allocation began (13)"));
+        assertThat(gpus.get(0).checks().get(6)).isEqualTo(new GpuHealth.Check("xid", true, "1 non-fatal Xids since the allocation began (13)"));
         assertThat(gpus.get(1).failures()).containsExactly("GPU 1 " + U1 + ": xid: fatal Xid 94 since the allocation began "
                 + "(PCI:0000:2a:00: 94, Contained: CE User Channel (0x9). RST: No, D-RST: No)");
     }
@@ -242,6 +245,105 @@ class GpuHealthTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         assertThat(answer.timedOut()).isTrue();
         assertThat(answer.error()).contains("did not answer within 500 ms");
+    }
+
+    @Test
+    void aKernelLogReadThatHangsFailsWithinItsDeadline() throws Exception {
+        // A dd that never ends (a hung file system, say): killed at the deadline, reported as a timeout.
+        Path dd = script("dd-hang", "exec sleep 60");
+        Files.writeString(dir.resolve("kmsg"), "3,1,1,-;NVRM: Xid (PCI:0000:18:00): 79, pid=1, name=x, GPU has fallen off the bus.\n");
+        KernelLog.Read read = new LinuxKernelLog(dir.resolve("kmsg").toString(), Duration.ofMillis(500), dd.toString())
+                .read(-1, Xids.MARKER);
+        assertThat(read.timedOut()).isTrue();
+        assertThat(read.error()).isEqualTo("the kernel log " + dir.resolve("kmsg") + " was not read within 500 ms "
+                + "(fleetlink.agent.gpu.timeout)");
+    }
+
+    @Test
+    void aKernelLogWhoseOutputOutlivesTheKilledReaderStillEndsAtTheDeadline() throws Exception {
+        // Killing dd does not close its output while something else holds it (here a child it left behind;
+        // on a real machine a dd stuck in an uninterruptible read): the read must not wait for the pipe.
+        Path pidFile = dir.resolve("dd-grandchild");
+        Path dd = script("dd-leak", "sleep 60 &\necho $! > '" + pidFile + "'\nexec sleep 60");
+        try {
+            KernelLog.Read read = new LinuxKernelLog(dir.resolve("kmsg").toString(), Duration.ofMillis(500), dd.toString())
+                    .read(-1, Xids.MARKER);
+            assertThat(read.timedOut()).isTrue();
+            assertThat(read.error()).contains("was not read within 500 ms");
+        } finally {
+            if (Files.exists(pidFile)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Test
+    void aFifoAsTheKernelLogNeverBlocksTheRead() throws Exception {
+        // A FIFO nobody writes: dd's non-blocking open and read return at once (end of file, or EAGAIN
+        // while a writer holds it open without writing): an empty log, never a hang.
+        Path fifo = dir.resolve("kmsg-fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        LinuxKernelLog kernel = new LinuxKernelLog(fifo.toString(), Duration.ofSeconds(20));
+        KernelLog.Read alone = kernel.read(-1, Xids.MARKER);
+        assertThat(alone.timedOut()).isFalse();
+        assertThat(alone.error()).isNull();
+        assertThat(alone.entries()).isEmpty();
+        Process holder = new ProcessBuilder("sh", "-c", "exec 3<>'" + fifo + "'; exec sleep 60").start();
+        try {
+            KernelLog.Read held = kernel.read(-1, Xids.MARKER);
+            assertThat(held.timedOut()).isFalse();
+            assertThat(held.error()).isNull();
+            assertThat(held.entries()).isEmpty();
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void retiredPagesArePendingOnlyWhereTheGpuRetiresPages() {
+        NvidiaSmi.HealthRow hopper = LinuxNvidiaSmi.parseHealth(new String[] { "0", U0, "00000000:18:00.0", "0", "0", "Enabled",
+                "Disabled", "0", "[N/A]", "Not Active", "Not Active", "Not Active", "Not Active" });
+        NvidiaSmi.HealthRow volta = LinuxNvidiaSmi.parseHealth(new String[] { "1", U1, "00000000:2A:00.0", "0", "0", "Enabled",
+                "[N/A]", "0", "Yes", "Not Active", "Not Active", "Not Active", "Not Active" });
+        NvidiaSmi.HealthRow clean = LinuxNvidiaSmi.parseHealth(new String[] { "1", U1, "00000000:2A:00.0", "0", "0", "Enabled",
+                "[N/A]", "0", "No", "Not Active", "Not Active", "Not Active", "Not Active" });
+        assertThat(GpuHealth.retiredPagesCheck(hopper))
+                .isEqualTo(new GpuHealth.Check("retired-pages", true, "page retirement not applicable to this GPU (it remaps rows instead)"));
+        assertThat(GpuHealth.retiredPagesCheck(volta)).isEqualTo(new GpuHealth.Check("retired-pages", false,
+                "pages are pending retirement (reset the GPU or reload the driver to retire them)"));
+        assertThat(GpuHealth.retiredPagesCheck(clean)).isEqualTo(new GpuHealth.Check("retired-pages", true, "no pages pending retirement"));
+        assertThat(volta.retiredPagesPending()).isTrue();
+        assertThat(clean.retiredPagesPending()).isFalse();
+    }
+
+    @Test
+    void anErrorInsteadOfAReadingFailsTheCheckThatReadsIt() {
+        // [Unknown Error] is not [N/A]: the GPU has the counter and it could not be read.
+        NvidiaSmi.HealthRow row = LinuxNvidiaSmi.parseHealth(new String[] { "1", U1, "00000000:2A:00.0", "[Unknown Error]", "0",
+                "Enabled", "[N/A]", "[N/A]", "[GPU is lost]", "Not Active", "[Unknown Error]", "Not Active", "[Not Supported]" });
+        assertThat(row.eccUncorrectedVolatile()).isNull();
+        assertThat(row.unreadable()).containsOnlyKeys("ecc.errors.uncorrected.volatile.total", "retired_pages.pending",
+                "hw_thermal_slowdown");
+        assertThat(GpuHealth.eccCheck(row, 0L)).isEqualTo(new GpuHealth.Check("ecc", false,
+                "uncorrectable ECC errors not readable: nvidia-smi answered [Unknown Error]"));
+        assertThat(GpuHealth.retiredPagesCheck(row)).isEqualTo(new GpuHealth.Check("retired-pages", false,
+                "retired pages not readable: nvidia-smi answered [GPU is lost]"));
+        assertThat(GpuHealth.throttleCheck(row)).isEqualTo(new GpuHealth.Check("throttling", false,
+                "throttle reasons not readable: nvidia-smi answered hw_thermal_slowdown [Unknown Error]"));
+        NvidiaSmi.RemapRow remap = LinuxNvidiaSmi.parseRemap(new String[] { U1, "[Unknown Error]", "0" });
+        assertThat(GpuHealth.remapCheck(NvidiaSmi.Answer.of(List.of(remap)), remap)).isEqualTo(new GpuHealth.Check("remapped-rows",
+                false, "remapped rows not readable: nvidia-smi answered [Unknown Error]"));
+        assertThat(LinuxNvidiaSmi.isError("[N/A]")).isFalse();
+        assertThat(LinuxNvidiaSmi.isError("[Not Supported]")).isFalse();
+        assertThat(LinuxNvidiaSmi.isError("[Insufficient Permissions]")).isTrue();
+    }
+
+    /** An executable shell script in the temp dir with this body. */
+    private Path script(String name, String body) throws Exception {
+        Path script = dir.resolve(name);
+        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
     }
 
     private static List<GpuHealth.Recorded> inventory() {
