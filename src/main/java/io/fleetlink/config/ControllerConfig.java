@@ -172,6 +172,17 @@ public interface ControllerConfig {
     /** The reachability sweep. */
     Health health();
 
+    /**
+     * How long this replica trusts what it read about a host's agent without asking the store again: its
+     * address and ports, whether it is registered, the lowest agent epoch the store holds for it, and that
+     * this replica already recorded it ONLINE. A write through this replica is seen at once (it drops the
+     * entry); another replica's within this bound. Never the fencing epoch: that is read fresh for every
+     * fenced call. {@code 0s} turns the cache off.
+     */
+    @WithDefault("1s")
+    @DurationMin(millis = 0)
+    Duration hostCacheTtl();
+
     /** Allocation, release, cleanup and task-stop pipelines. */
     Pipeline pipeline();
 

@@ -139,8 +139,9 @@ public class AgentCalls {
         });
     }
 
-    /** Forgets the client and breaker of a host that was deregistered or moved. */
+    /** Forgets what is cached of a host that was registered, deregistered or moved: its route, client and breaker. */
     public void forget(String hostId) {
+        hosts.invalidate(hostId);
         clients.evict(hostId);
     }
 

@@ -98,6 +98,10 @@ public class AgentClients {
     private final TypedGuard<Uni<Object>> fleetLimit;
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<AgentRpc, Map<String, Timer>> timers = new java.util.EnumMap<>(AgentRpc.class);
+    private final Map<AgentRpc, Counter> retryCounters = new ConcurrentHashMap<>();
+    private final Counter healthUp;
+    private final Counter healthDown;
 
     public AgentClients(AgentLinkConfig link, ControllerConfig config, ControllerAgentToken token, ObjectMapper json,
             AgentTls tls, MeterRegistry registry) {
@@ -114,6 +118,11 @@ public class AgentClients {
                     .queueSize(Math.max(1, config.maxQueued()))
                     .done()
                 .build();
+        for (AgentRpc operation : AgentRpc.values()) {
+            timers.put(operation, new ConcurrentHashMap<>());
+        }
+        this.healthUp = Counter.builder(AgentMetrics.HEALTH_CHECKS).tag(AgentMetrics.TAG_RESULT, "up").register(registry);
+        this.healthDown = Counter.builder(AgentMetrics.HEALTH_CHECKS).tag(AgentMetrics.TAG_RESULT, "down").register(registry);
         registry.gauge(AgentMetrics.IN_FLIGHT, inFlight);
         registry.gauge(AgentMetrics.BREAKERS_OPEN, hosts,
                 all -> all.values().stream().filter(h -> h.breaker != CircuitBreakerState.CLOSED).count());
@@ -213,10 +222,7 @@ public class AgentClients {
 
     /** Records the result of a health check in the health metric. */
     public void recordHealth(boolean reachable) {
-        Counter.builder(AgentMetrics.HEALTH_CHECKS)
-                .tag(AgentMetrics.TAG_RESULT, reachable ? "up" : "down")
-                .register(registry)
-                .increment();
+        (reachable ? healthUp : healthDown).increment();
     }
 
     @PreDestroy
@@ -321,21 +327,23 @@ public class AgentClients {
     }
 
     private Timer timer(AgentRpc operation, String outcome) {
-        return Timer.builder(AgentMetrics.REQUESTS)
+        // Built once per operation and outcome: a meter looked up by its tags on every call cost more than
+        // the rest of the bookkeeping together.
+        return timers.get(operation).computeIfAbsent(outcome, o -> Timer.builder(AgentMetrics.REQUESTS)
                 .description("Agent calls by operation, protocol and outcome, retries included")
                 .tag(AgentMetrics.TAG_OPERATION, operation.configName())
                 .tag(AgentMetrics.TAG_PROTOCOL, link.protocol().configName())
-                .tag(AgentMetrics.TAG_OUTCOME, outcome)
+                .tag(AgentMetrics.TAG_OUTCOME, o)
                 .publishPercentileHistogram()
-                .register(registry);
+                .register(registry));
     }
 
     private Counter retries(AgentRpc operation) {
-        return Counter.builder(AgentMetrics.RETRIES)
+        return retryCounters.computeIfAbsent(operation, op -> Counter.builder(AgentMetrics.RETRIES)
                 .description("Agent call attempts repeated after a retryable failure")
-                .tag(AgentMetrics.TAG_OPERATION, operation.configName())
+                .tag(AgentMetrics.TAG_OPERATION, op.configName())
                 .tag(AgentMetrics.TAG_PROTOCOL, link.protocol().configName())
-                .register(registry);
+                .register(registry));
     }
 
     private static String outcome(Throwable failure) {

@@ -32,4 +32,11 @@ public interface HostDirectory {
     default Uni<Long> raiseOwnEpoch(String hostId, long ownEpoch) {
         return Uni.createFrom().nullItem();
     }
+
+    /**
+     * A write through this controller changed {@code hostId} (registered, deregistered, moved): what is
+     * cached of it must not be used again.
+     */
+    default void invalidate(String hostId) {
+    }
 }

@@ -5,7 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.fleetlink.config.ControllerConfig;
 import io.fleetlink.controller.client.AgentCalls;
 import io.fleetlink.controller.host.HostRepository;
-import io.fleetlink.controller.store.Sql;
+import io.fleetlink.controller.host.StoreHostDirectory;
 import io.fleetlink.controller.store.Store;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
@@ -24,14 +24,16 @@ public class ReachabilitySweep {
     private final AgentCalls agents;
     private final ControllerConfig.Health config;
     private final FleetMetrics metrics;
+    private final StoreHostDirectory directory;
 
     public ReachabilitySweep(Store store, HostRepository hosts, AgentCalls agents, ControllerConfig config,
-            FleetMetrics metrics) {
+            FleetMetrics metrics, StoreHostDirectory directory) {
         this.store = store;
         this.hosts = hosts;
         this.agents = agents;
         this.config = config.health();
         this.metrics = metrics;
+        this.directory = directory;
     }
 
     /** One sweep over every host; the item is how many answered. */
@@ -39,8 +41,7 @@ public class ReachabilitySweep {
         return hosts.list(store.pool())
                 .onItem().transformToMulti(list -> Multi.createFrom().iterable(list))
                 .onItem().transformToUni(host -> agents.checkAgentHealth(host.hostId())
-                        .call(health -> hosts.recordPing(store.pool(), host.hostId(), health.reachable(),
-                                config.offlineAfter(), Sql.now()))
+                        .call(health -> directory.recordPing(host.hostId(), health.reachable()))
                         .map(health -> health.reachable())
                         .onFailure().recoverWithItem(e -> {
                             if (!io.fleetlink.controller.store.StoreFaults.isUnavailable(e)) { // an outage is logged once, elsewhere

@@ -50,9 +50,10 @@ public class HostService {
     private final AgentCalls agents;
     private final RequestChecks checks;
     private final ControllerConfig config;
+    private final StoreHostDirectory directory;
 
     public HostService(Store store, HostRepository hosts, OperationRepository operations, PipelineRunner runner,
-            AgentCalls agents, RequestChecks checks, ControllerConfig config) {
+            AgentCalls agents, RequestChecks checks, ControllerConfig config, StoreHostDirectory directory) {
         this.store = store;
         this.hosts = hosts;
         this.operations = operations;
@@ -60,6 +61,7 @@ public class HostService {
         this.agents = agents;
         this.checks = checks;
         this.config = config;
+        this.directory = directory;
     }
 
     public Uni<Host> register(RegisterHostRequest request) {
@@ -111,12 +113,20 @@ public class HostService {
                 .replaceWithVoid();
     }
 
-    /** Pings the host's agent now and records what it found. */
+    /**
+     * Pings the host's agent now and records what it found. The fast path: whether the host is registered
+     * and where its agent listens come from the host directory's cache, and an answer is written only when
+     * this replica has not recorded one within the cache's ttl (see {@link StoreHostDirectory#recordPing}).
+     */
     public Uni<AgentHealth> health(String hostId) {
-        return get(hostId)
-                .chain(host -> agents.checkAgentHealth(hostId))
-                .call(health -> hosts.recordPing(store.pool(), hostId, health.reachable(), config.health().offlineAfter(),
-                        Sql.now()));
+        return Uni.createFrom().deferred(() -> directory.registered(validHostId(hostId)))
+                .chain(registered -> {
+                    if (!registered) {
+                        return Uni.createFrom().failure(notFound(hostId));
+                    }
+                    return agents.checkAgentHealth(hostId);
+                })
+                .call(health -> directory.recordPing(hostId, health.reachable()));
     }
 
     /** The host's GPU health checks, run now by its agent; read-only on the machine and in the store. */
@@ -199,7 +209,9 @@ public class HostService {
      * host known only from configuration (its calls go unfenced).
      */
     private Uni<Long> currentEpoch(String hostId) {
-        return hosts.epoch(store.pool(), hostId);
+        // One read gives the epoch and refreshes the host's route in the directory, so the call that follows
+        // resolves from the cache and still goes where the row says now (one store round trip, not two).
+        return directory.readFresh(hostId).map(host -> host == null ? null : host.epoch());
     }
 
     static String validHostId(String hostId) {
