@@ -33,7 +33,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JAR = ROOT / "target/quarkus-app/quarkus-run.jar"
+JAR = Path(os.environ.get("FLEETLINK_BENCH_JAR", ROOT / "target/quarkus-app/quarkus-run.jar"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -236,6 +236,8 @@ def main():
     parser.add_argument("--agents", type=int, default=4)
     parser.add_argument("--hosts", type=int, default=16, help="hosts in the fan-out rows (spread over the agents)")
     parser.add_argument("--cycles", type=int, default=200, help="allocate+release cycles")
+    parser.add_argument("--pipeline-hosts", type=int, default=20,
+                        help="hosts (one agent each) in the pipeline rows; agents are added as needed")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the agents kill processes and reset keys of real users")
@@ -343,11 +345,8 @@ def run(procs, args, n):
         results += [row(exec_direct), row(exec_http), row(exec_grpc), row(fan_out)]
         peer_rows = ["| peers skipped: install openssh-server pssh clustershell | | | | | |"]
 
-    # Pipelines: allocate→READY then release→AVAILABLE, one user per host, all at once; one host per agent
-    # (an agent is one machine with one fencing epoch: two hosts on one agent would fence each other).
-    cycle_rows = []
-    for label, api_port in (("H2, HTTP to agents", http_api_port),):
-        cycle_rows.append(pipelines(procs, api_port, host_ids[:len(agents)], args.cycles if n(100) >= 100 else 20, label))
+    # Pipelines on H2, PostgreSQL and two PostgreSQL replicas, one host per agent (see pipeline_rows).
+    cycle_rows = pipeline_rows(procs, agents, args.pipeline_hosts, args.cycles if n(100) >= 100 else 20)
 
     # Memory after load, and the reference exporter.
     memory = [f"| agent RSS after load (median of {len(agent_pids)}) | {statistics.median(rss_mib(p) for p in agent_pids):.0f} MiB |",
@@ -382,9 +381,59 @@ def run(procs, args, n):
     return 0
 
 
-def pipelines(procs, api_port, host_ids, cycles, label):
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, int(len(ordered) * fraction + 0.5) - 1))]
+
+
+def start_postgres(procs):
+    """A private PostgreSQL cluster (Debian's binaries, initdb as postgres) on a free port; its URL args.
+
+    fsync stays on (a real store) unless FLEETLINK_BENCH_PG_FSYNC=off."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")) if Path("/usr/lib/postgresql").is_dir() else []
+    if not versions:
+        return None
+    bin_dir = versions[-1].parent
+    os.chmod(procs.work, 0o711)  # postgres must reach its directory; the files keep their own modes
+    directory = procs.work / "pg"
+    directory.mkdir()
+    shutil.chown(directory, "postgres", "postgres")
+    data = directory / "data"
+    as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "fleetlink",
+                    "-E", "UTF8", "--no-sync"], check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    fsync = os.environ.get("FLEETLINK_BENCH_PG_FSYNC", "on")
+    procs.start("postgres", [*as_postgres, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
+                             "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
+                             "-c", f"fsync={fsync}"])
+    wait_listening(port)
+    for _ in range(100):
+        if subprocess.run([*as_postgres, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U",
+                           "fleetlink", "fleetlink"], stderr=subprocess.DEVNULL).returncode == 0:
+            break
+        time.sleep(0.2)
+    return ["-Dfleetlink.store.kind=postgresql", f"-Dfleetlink.store.url=postgresql://127.0.0.1:{port}/fleetlink",
+            "-Dfleetlink.store.username=fleetlink", "-Dfleetlink.store.password=unused-with-trust-auth"]
+
+
+def pipeline_rows(procs, agents, hosts, cycles):
+    """allocate→READY then release→RELEASED, one host per agent (an agent is one machine with one fencing
+    epoch), every host's cycles back to back, all hosts at once; on H2, on PostgreSQL, and on two
+    PostgreSQL replicas (each host's allocation through one replica, its release through the other).
+
+    Agents beyond the harness's own are started here. Besides each row, where a cycle's time goes: from
+    a sample of operations' attempt logs (queued = created → agent call sent, agent = the call, record =
+    call answered → operation finished) and the agents' per-step cleanup durations."""
+    postgres = start_postgres(procs) if os.environ.get("FLEETLINK_BENCH_ONLY", "postgresql two").lower() != "h2" else None
+    while len(agents) < hosts:
+        http_port, grpc_port = free_port(), free_port()
+        agents.append((start_agent(procs, len(agents), http_port, grpc_port), http_port, grpc_port))
+    for _, http_port, _ in agents[:hosts]:
+        wait_listening(http_port, 600)
+    agents = agents[:hosts]
     users = []
-    for index in range(len(host_ids)):
+    for _ in agents:
         user = f"flb{uuid.uuid4().hex[:6]}"
         subprocess.run(["useradd", "-m", "-s", "/bin/sh", user], check=True)
         procs.users.append(user)
@@ -393,23 +442,78 @@ def pipelines(procs, api_port, host_ids, cycles, label):
     if not key.exists():
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     public = (procs.work / "tenant.pub").read_text().strip()
+
+    setups = [("H2", [f"-Dfleetlink.store.path={procs.work / 'h2-pipelines'}"], 1)]
+    if postgres:
+        setups += [("PostgreSQL", postgres, 1), ("PostgreSQL, two replicas", postgres, 2)]
+    only = os.environ.get("FLEETLINK_BENCH_ONLY")
+    rows, notes = [], []
+    for index, (label, store_args, replicas) in enumerate(setups):
+        if only and only.lower() not in label.lower():
+            continue
+        ports, pids = [], []
+        for replica in range(replicas):
+            proc, port = start_controller(procs, f"controller-pipelines-{index}-{replica}", "http",
+                                          [*store_args, f"-Dfleetlink.controller.pipeline.replica-id=bench-{index}-{replica}"])
+            ports.append(port)
+            pids.append(proc.pid)
+        for port in ports:
+            wait_listening(port)
+        api = Api(ports[0], CONTROLLER_TOKEN)
+        host_ids = [f"pipe{index}-{i:02d}" for i in range(len(agents))]
+        for host_id, (_, http_port, grpc_port) in zip(host_ids, agents):
+            api.call("POST", "/api/v1/hosts", {"host_id": host_id, "address": "127.0.0.1", "http_port": http_port,
+                                                "grpc_port": grpc_port, "labels": {"pipeline": "yes"}}, expect=(201,))
+        # Warm-up: one cycle per host (the first call to an agent also raises the store's epoch past it).
+        cycle_pipelines(ports, host_ids, users, public, len(host_ids))
+        agent_pids = [proc.pid for proc, _, _ in agents]
+        controller_before = sum(cpu_seconds(pid) for pid in pids)
+        agents_before = sum(cpu_seconds(pid) for pid in agent_pids)
+        client_before = time.process_time()
+        result = cycle_pipelines(ports, host_ids, users, public, cycles)
+        controller_cpu = sum(cpu_seconds(pid) for pid in pids) - controller_before
+        agents_cpu = sum(cpu_seconds(pid) for pid in agent_pids) - agents_before
+        cpu = controller_cpu + agents_cpu
+        notes.append(f"{label}: CPU ms per cycle: controller{'s' if replicas > 1 else ''} "
+                     f"{controller_cpu / result['done'] * 1000:.0f}, agents {agents_cpu / result['done'] * 1000:.0f}, "
+                     f"this client {(time.process_time() - client_before) / result['done'] * 1000:.0f}")
+        rows.append(f"| allocate→READY + release→RELEASED, {result['done']}+{result['done']} over {len(host_ids)} hosts "
+                    f"({label}) | {percentile(result['ready'], 0.5):.0f} →READY, {percentile(result['released'], 0.5):.0f} "
+                    f"→RELEASED | {percentile(result['ready'], 0.99):.0f} →READY, {percentile(result['released'], 0.99):.0f} "
+                    f"→RELEASED | {cpu / result['done'] * 1000:.1f} per 1,000 cycles (controller{'s' if replicas > 1 else ''} "
+                    f"+ agents) | {result['per_s']:.1f} cycles/s | |")
+        notes.append(f"{label}: " + where_time_goes(api, result["allocation_ids"][-40:]))
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+    print("\n".join(["Pipelines, where a cycle's time goes (medians of the last 40 cycles, ms):", *notes]), flush=True)
+    return rows
+
+
+def cycle_pipelines(ports, host_ids, users, public, cycles):
+    """Runs cycles over the hosts, each host's back to back; host i allocates through replica i and
+    releases through the next one."""
     per_host = max(1, cycles // len(host_ids))
-    ready_ms = []
+    ready_ms, released_ms, allocation_ids = [], [], []
 
     def worker(index):
-        api = Api(api_port, CONTROLLER_TOKEN)
+        allocate_api = Api(ports[index % len(ports)], CONTROLLER_TOKEN)
+        release_api = Api(ports[(index + 1) % len(ports)], CONTROLLER_TOKEN)
         for _ in range(per_host):
             t0 = time.perf_counter()
-            allocation = api.call("POST", "/api/v1/allocations", {"host_id": host_ids[index], "user": users[index],
-                                                                  "ssh_public_keys": [public]}, expect=(202,))
+            allocation = allocate_api.call("POST", "/api/v1/allocations",
+                                           {"host_id": host_ids[index], "user": users[index],
+                                            "ssh_public_keys": [public]}, expect=(202,))
             allocation_id = allocation["data"]["allocation_id"]
-            status = await_status(api, allocation_id, ("READY", "FAILED"))
-            ready_ms.append((time.perf_counter() - t0) * 1000)
+            status = await_status(allocate_api, allocation_id, ("READY", "FAILED"))
+            t1 = time.perf_counter()
+            ready_ms.append((t1 - t0) * 1000)
             if status != "READY":
                 raise RuntimeError(f"allocation {allocation_id} ended {status}")
-            api.call("POST", f"/api/v1/allocations/{allocation_id}/release", expect=(202,))
-            if await_status(api, allocation_id, ("RELEASED", "CLEANUP_FAILED")) != "RELEASED":
+            release_api.call("POST", f"/api/v1/allocations/{allocation_id}/release", expect=(202,))
+            if await_status(release_api, allocation_id, ("RELEASED", "CLEANUP_FAILED")) != "RELEASED":
                 raise RuntimeError(f"release of {allocation_id} failed")
+            released_ms.append((time.perf_counter() - t1) * 1000)
+            allocation_ids.append(allocation_id)
 
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(len(host_ids)) as pool:
@@ -417,10 +521,39 @@ def pipelines(procs, api_port, host_ids, cycles, label):
             future.result()
     wall = time.perf_counter() - started
     done = per_host * len(host_ids)
-    ready_ms.sort()
-    return (f"| allocate→READY + release→RELEASED, {done}+{done} over {len(host_ids)} hosts ({label}) | "
-            f"{statistics.median(ready_ms):.0f} (→READY) | {ready_ms[int(len(ready_ms) * 0.99) - 1]:.0f} | | "
-            f"{done / wall:.1f} cycles/s | |")
+    return {"done": done, "per_s": done / wall, "ready": ready_ms, "released": released_ms,
+            "allocation_ids": allocation_ids}
+
+
+def where_time_goes(api, allocation_ids):
+    """Per operation type: created → first agent call (queued), the agent call, call answered → finished
+    (record); and the agents' cleanup steps."""
+    def ms(later, earlier):
+        from datetime import datetime
+        parse = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
+        return (parse(later) - parse(earlier)).total_seconds() * 1000
+
+    phases, steps = {}, {}
+    for allocation_id in allocation_ids:
+        for op in api.call("GET", f"/api/v1/operations?target={allocation_id}")["data"]:
+            full = api.call("GET", f"/api/v1/operations/{op['operation_id']}")["data"]
+            log = full.get("attempt_log") or []
+            if not log or not full.get("finished_at"):
+                continue
+            kind = phases.setdefault(full["type"] if isinstance(full.get("type"), str) else str(full.get("type")), {})
+            kind.setdefault("queued", []).append(ms(log[0]["started_at"], full["created_at"]))
+            kind.setdefault("agent", []).append(ms(log[-1]["finished_at"], log[0]["started_at"]))
+            kind.setdefault("record", []).append(ms(full["finished_at"], log[-1]["finished_at"]))
+            kind.setdefault("attempts", []).append(len(log))
+        report = api.call("GET", f"/api/v1/allocations/{allocation_id}/report", expect=(200, 404))
+        for step in ((report or {}).get("data") or {}).get("steps") or []:
+            steps.setdefault(step["type"], []).append(step.get("duration_ms") or 0)
+    parts = []
+    for kind, values in phases.items():
+        parts.append(f"{kind}: " + ", ".join(f"{name} {statistics.median(v):.0f}" for name, v in values.items()))
+    if steps:
+        parts.append("cleanup steps: " + ", ".join(f"{name} {statistics.median(v):.0f}" for name, v in steps.items()))
+    return "; ".join(parts)
 
 
 def await_status(api, allocation_id, final):
