@@ -40,18 +40,22 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 AGENT_TOKEN = "bench-agent-" + uuid.uuid4().hex
 CONTROLLER_TOKEN = "bench-controller-" + uuid.uuid4().hex
 
-# The agent's shipped JVM settings (deployment/agent/jvm.options): a workload of one call at a time
-# needs a small heap, one JIT tier, two event loops and few workers, whatever the machine's core count
-# (a 128-core GPU host would otherwise get 256 event loops). Measured with NMT: heap ~33 MiB, metaspace
-# ~34 MiB, code ~11 MiB committed after 3,500 calls.
-AGENT_JAVA = os.environ.get("FLEETLINK_AGENT_JAVA_OPTS",
-                            "-XX:+UseSerialGC -Xms8m -Xmx48m -XX:MaxMetaspaceSize=80m -Xss256k "
-                            "-XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 "
-                            "-XX:MaxDirectMemorySize=32m -XX:-UsePerfData -Dio.netty.allocator.type=unpooled "
-                            "-Dquarkus.vertx.event-loops-pool-size=2 -Dquarkus.thread-pool.max-threads=16")
-# glibc makes an allocation arena per thread that touches malloc; two are plenty for the agent.
+# The agent's shipped JVM settings: deployment/agent/jvm.options, what the launcher and the JVM unit use
+# (a workload of one call at a time: small heap, C1 only, two event loops, few workers, vfork spawns).
+def shipped_options(path):
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return " ".join(line for line in lines if line)
+
+
+AGENT_JAVA = os.environ.get("FLEETLINK_AGENT_JAVA_OPTS", shipped_options(ROOT / "deployment/agent/jvm.options"))
+# glibc makes an allocation arena per thread that touches malloc; two are plenty (the launcher sets it too).
 AGENT_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}
-CONTROLLER_JAVA = os.environ.get("FLEETLINK_CONTROLLER_JAVA_OPTS", "-XX:+UseSerialGC -Xmx192m")
+# The controller's shipped settings (Dockerfile.jvm): serial GC, a 128 MiB heap with a 24 MiB young
+# generation, a capped code cache; about 240 MiB RSS with 1,000 hosts registered.
+CONTROLLER_JAVA = os.environ.get("FLEETLINK_CONTROLLER_JAVA_OPTS",
+                                 "-XX:+UseSerialGC -Xms32m -Xmx128m -Xmn24m -XX:ReservedCodeCacheSize=48m "
+                                 "-XX:MetaspaceReclaimPolicy=aggressive")
+CONTROLLER_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}
 
 
 def free_port():
@@ -197,7 +201,7 @@ def start_controller(procs, name, protocol, store_args):
             f"-Dfleetlink.controller.agent-token={AGENT_TOKEN}", f"-Dagent.protocol={protocol}",
             f"-Dquarkus.http.port={port}", f"-Dquarkus.management.port={free_port()}",
             "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.log.level=WARN", *store_args, "-jar", str(JAR)]
-    return procs.start(name, argv), port
+    return procs.start(name, argv, env=CONTROLLER_ENV), port
 
 
 def start_sshd(procs, index, key_pub):
@@ -348,10 +352,18 @@ def run(procs, args, n):
     # Pipelines on H2, PostgreSQL and two PostgreSQL replicas, one host per agent (see pipeline_rows).
     cycle_rows = pipeline_rows(procs, agents, args.pipeline_hosts, args.cycles if n(100) >= 100 else 20)
 
-    # Memory after load, and the reference exporter.
-    memory = [f"| agent RSS after load (median of {len(agent_pids)}) | {statistics.median(rss_mib(p) for p in agent_pids):.0f} MiB |",
-              f"| controller RSS after load, {args.hosts} hosts (HTTP / gRPC) | "
-              f"{rss_mib(http_controller.pid):.0f} / {rss_mib(grpc_controller.pid):.0f} MiB |"]
+    # Memory. One agent after 10,000 mixed calls (ping, system info, exec /bin/true, a third each) on top
+    # of the rows above; the others after the rows above only. The HTTP controller with 1,000 hosts
+    # registered (100 with --quick): the extra hosts point at a port where nothing listens (they cost the controller its
+    # directory and reachability checks, the agents nothing).
+    mixed = n(10000)
+    mixed_calls(direct, mixed, true_cmd)
+    others = agent_pids[1:] or agent_pids
+    memory = [f"| agent RSS after {mixed:,} mixed calls (ping, system info, exec) | {rss_mib(agent_pids[0]):.0f} MiB |",
+              f"| agent RSS after the rows above (median of {len(others)}) | {statistics.median(rss_mib(p) for p in others):.0f} MiB |",
+              f"| controller RSS after load, {args.hosts} hosts (gRPC) | {rss_mib(grpc_controller.pid):.0f} MiB |"]
+    registered = register_hosts(via_http, args.hosts, max(args.hosts, n(1000)))
+    memory.append(f"| controller RSS after load, {registered:,} hosts registered (HTTP) | {rss_mib(http_controller.pid):.0f} MiB |")
     if exporter:
         port = free_port()
         node = procs.start("node-exporter", [exporter, f"--web.listen-address=127.0.0.1:{port}"])
@@ -554,6 +566,29 @@ def where_time_goes(api, allocation_ids):
     if steps:
         parts.append("cleanup steps: " + ", ".join(f"{name} {statistics.median(v):.0f}" for name, v in steps.items()))
     return "; ".join(parts)
+
+
+def mixed_calls(api, calls, exec_body):
+    """The agent's everyday mix, one call at a time: ping, system info, exec, in turn."""
+    for index in range(calls):
+        if index % 3 == 0:
+            api.call("GET", "/api/v1/ping")
+        elif index % 3 == 1:
+            api.call("GET", "/api/v1/system/info")
+        else:
+            api.call("POST", "/api/v1/command/exec", exec_body)
+
+
+def register_hosts(api, already, total):
+    """Registers hosts until the controller has total; the new ones point at a port where nothing listens."""
+    closed = free_port()
+    for index in range(already, total):
+        api.call("POST", "/api/v1/hosts", {"host_id": f"rss-{index:04d}", "address": "127.0.0.1", "http_port": closed,
+                                            "grpc_port": closed, "labels": {"bench": "rss", "rack": f"r{index % 40}"}},
+                 expect=(201,))
+    api.call("GET", "/api/v1/hosts")
+    time.sleep(5)  # a reachability round over the new hosts
+    return max(already, total)
 
 
 def await_status(api, allocation_id, final):

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Fleetlink agent on this GPU machine, as root:
 #   ./deployment/agent/install.sh            the native binary target/*-runner  → /usr/local/bin/fleetlink
-#   ./deployment/agent/install.sh --jvm      the JVM build target/quarkus-app   → /opt/fleetlink (needs java 17+)
+#   ./deployment/agent/install.sh --jvm      the JVM build target/quarkus-app   → /opt/fleetlink (needs java 17+),
+#                                            with its launcher fleetlink-agent-jvm and jvm.options
 # and in both cases: /etc/fleetlink/agent.yaml (kept if present), a fresh token in
 # /etc/fleetlink/agent.token (0600, kept if present), the systemd unit, then starts the agent.
 # Give the controller the same token (fleetlink.controller.agent-token-file). Undo: uninstall.sh.
@@ -16,6 +17,8 @@ if [ "$mode" = jvm ]; then
     [ -f "$repo/target/quarkus-app/quarkus-run.jar" ] || { echo "install.sh: build first: ./mvnw -B package -DskipTests" >&2; exit 1; }
     command -v java >/dev/null || { echo "install.sh: the JVM unit needs java 17+ at /usr/bin/java" >&2; exit 1; }
     rm -rf /opt/fleetlink.new && cp -r "$repo/target/quarkus-app" /opt/fleetlink.new
+    install -m 0755 "$here/fleetlink-agent-jvm" /opt/fleetlink.new/fleetlink-agent-jvm
+    install -m 0644 "$here/jvm.options" /opt/fleetlink.new/jvm.options
     rm -rf /opt/fleetlink && mv /opt/fleetlink.new /opt/fleetlink
     install -m 0644 "$here/fleetlink-agent-jvm.service" /etc/systemd/system/fleetlink-agent.service
 else

@@ -186,7 +186,8 @@ public class CommandRunner {
         } finally {
             if (cgroup.isPresent()) {
                 try {
-                    cgroup.get().killAndRemove(AFTER_KILL_WAIT);
+                    // Kills what is left, if anything, and keeps the emptied cgroup for the next command.
+                    cgroups.release(cgroup.get(), AFTER_KILL_WAIT);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -227,7 +228,9 @@ public class CommandRunner {
                 // The leader exited; a background child may still hold stdout open until the deadline.
                 timedOut = !stdout.awaitEnd(untilDeadline(deadline)) || !stderr.awaitEnd(untilDeadline(deadline));
             }
-            stop(group, cgroup);
+            if (timedOut || cgroup.isEmpty()) {
+                stop(group, cgroup);
+            } // else the cgroup is emptied when it is released: a child that closed its output may still run
             stdout.awaitEnd(AFTER_KILL_WAIT);
             stderr.awaitEnd(AFTER_KILL_WAIT);
         } catch (InterruptedException e) {
@@ -241,10 +244,18 @@ public class CommandRunner {
                 timedOut, durationMs);
     }
 
-    /** SIGKILLs everything in the command's cgroup, and what is left of its group. */
+    /**
+     * SIGKILLs everything in the command's cgroup or, without one, what is left of its process group.
+     * The cgroup holds the whole group: every member was born in it (a process can only join a group of
+     * its own session, and the session began with the command inside the cgroup), so the cgroup needs no
+     * {@code /proc} scan to find them, and it also holds what left the session.
+     */
     private void stop(int group, Optional<ExecCgroups.Cgroup> cgroup) {
-        cgroup.ifPresent(ExecCgroups.Cgroup::kill);
-        killGroup(group);
+        if (cgroup.isPresent()) {
+            cgroup.get().kill();
+        } else {
+            killGroup(group);
+        }
     }
 
     /** SIGKILLs what is left of the command's group, if anything: its leader may already be reaped. */

@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import java.util.UUID;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.logging.Log;
@@ -18,6 +21,12 @@ import io.quarkus.logging.Log;
  * command started, daemons that left its session included, is killed at once with {@code cgroup.kill}
  * (Linux 5.14+). Where no usable cgroup2 is mounted the agent says so once in its log and commands
  * fall back to their process group. Blocking.
+ *
+ * <p>A command's cgroup is emptied when its call ends ({@link #release}) and kept for the next command
+ * (at most {@link #MAX_IDLE} idle ones) instead of being removed and made again: {@code mkdir},
+ * {@code rmdir} and the kernel's offline work for each call cost more than a check that an idle one is
+ * still empty. A cgroup is only ever handed out empty, and one in which something survived the kill is
+ * never reused. Idle cgroups are removed when the agent stops.
  */
 @ApplicationScoped
 public class ExecCgroups {
@@ -27,6 +36,12 @@ public class ExecCgroups {
 
     /** How often {@code cgroup.events} is read while waiting for a killed cgroup to empty. */
     private static final long POLL_MILLIS = 10;
+
+    /** Idle, empty cgroups kept for the next commands; the agent runs about one command at a time. */
+    static final int MAX_IDLE = 4;
+
+    /** The prefix of a command's cgroup under {@link #PARENT}. */
+    static final String PREFIX = "exec-";
 
     /** The cgroup of one command: move the child into it, kill everything in it, remove it. */
     public record Cgroup(Path dir) {
@@ -54,27 +69,43 @@ public class ExecCgroups {
             }
         }
 
-        /** Kills, waits up to {@code wait} for the cgroup to empty, removes it; false if something survived. */
-        public boolean killAndRemove(Duration wait) throws InterruptedException {
+        /**
+         * Kills what is left (only when something is: a command that ended with its whole tree needs no
+         * kill) and waits up to {@code wait} for the cgroup to empty; false if something survived.
+         */
+        public boolean killAndAwaitEmpty(Duration wait) throws InterruptedException {
+            if (empty()) {
+                return true;
+            }
             long deadline = System.nanoTime() + wait.toNanos();
             kill();
             while (!empty() && System.nanoTime() < deadline) {
                 Thread.sleep(POLL_MILLIS);
             }
-            if (!empty()) {
+            return empty();
+        }
+
+        /** Kills, waits up to {@code wait} for the cgroup to empty, removes it; false if something survived. */
+        public boolean killAndRemove(Duration wait) throws InterruptedException {
+            if (!killAndAwaitEmpty(wait)) {
                 Log.errorf("processes survived cgroup.kill in %s; the cgroup is left in place", dir);
                 return false;
             }
+            remove();
+            return true;
+        }
+
+        void remove() {
             try {
                 Files.deleteIfExists(dir); // rmdir: a cgroup directory is removed with its interface files
             } catch (IOException e) {
                 Log.warnf("cannot remove the empty cgroup %s: %s", dir, e.getMessage());
             }
-            return true;
         }
     }
 
     private final Path mountinfo;
+    private final Deque<Cgroup> idle = new ArrayDeque<>();
     private volatile Optional<Path> parent;
     private volatile boolean warned;
 
@@ -95,7 +126,15 @@ public class ExecCgroups {
         if (root.isEmpty()) {
             return Optional.empty();
         }
-        Path dir = root.get().resolve("exec-" + UUID.randomUUID());
+        Cgroup reused;
+        while ((reused = takeIdle()) != null) {
+            // Only root could have put a process into an idle cgroup; such a cgroup is not handed out.
+            if (reused.empty() && Files.isDirectory(reused.dir(), LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of(reused);
+            }
+            Log.warnf("the idle cgroup %s is not empty or is gone; it is not reused", reused.dir());
+        }
+        Path dir = root.get().resolve(PREFIX + UUID.randomUUID());
         try {
             Files.createDirectory(dir);
         } catch (IOException e) {
@@ -113,6 +152,41 @@ public class ExecCgroups {
             return Optional.empty();
         }
         return Optional.of(new Cgroup(dir));
+    }
+
+    /**
+     * Empties a command's cgroup when its call ends: SIGKILLs what is left in it, waits up to
+     * {@code wait}, then keeps it for the next command or removes it. A cgroup in which something
+     * survived is left in place, logged, and never reused. Returns whether it was emptied.
+     */
+    public boolean release(Cgroup cgroup, Duration wait) throws InterruptedException {
+        if (!cgroup.killAndAwaitEmpty(wait)) {
+            Log.errorf("processes survived cgroup.kill in %s; the cgroup is left in place", cgroup.dir());
+            return false;
+        }
+        synchronized (idle) {
+            if (idle.size() < MAX_IDLE) {
+                idle.push(cgroup);
+                return true;
+            }
+        }
+        cgroup.remove();
+        return true;
+    }
+
+    /** Removes the idle cgroups (they are empty): nothing of the agent's is left when it stops. */
+    @PreDestroy
+    void removeIdle() {
+        Cgroup cgroup;
+        while ((cgroup = takeIdle()) != null) {
+            cgroup.remove();
+        }
+    }
+
+    private Cgroup takeIdle() {
+        synchronized (idle) {
+            return idle.poll();
+        }
     }
 
     /** Whether commands run in their own cgroup on this machine. */
