@@ -189,6 +189,8 @@ def start_agent(procs, index, http_port, grpc_port):
             f"-Dquarkus.management.port={free_port()}", "-Dquarkus.http.host=127.0.0.1",
             "-Dquarkus.grpc.server.host=127.0.0.1",
             "-Dfleetlink.agent.exec.enabled=true", "-Dfleetlink.agent.exec.allowed-commands=/bin/true",
+            # The bench's controller execs with its one token; the default operations leave exec out.
+            "-Dfleetlink.agent.auth.operations=exec,cleanup,ssh-reset,stop,mount,gpu-health",
             f"-Dfleetlink.agent.gpu.state-dir={state}", f"-Dfleetlink.agent.state-dir={state}",
             "-Dquarkus.log.level=WARN", "-jar", str(JAR)]
     return procs.start(f"agent-{index}", argv, env=AGENT_ENV)

@@ -137,6 +137,14 @@ public interface AgentConfig {
          * credential id in refusals and the audit log.
          */
         Map<String, Client> clients();
+
+        /**
+         * With mutual TLS: for a controller certificate name (one of {@code controller-names}), the most a
+         * call through that certificate may reach, e.g.
+         * {@code certificate-operations.fleetlink-controller=cleanup,ssh-reset,stop,mount}. The call gets what
+         * both its token and its certificate allow. A certificate whose names are not listed adds no limit.
+         */
+        Map<String, Set<AgentPermission>> certificateOperations();
     }
 
     interface Client {

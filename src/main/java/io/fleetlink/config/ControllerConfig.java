@@ -44,6 +44,28 @@ public interface ControllerConfig {
     Optional<Path> agentTokenSecretFile();
 
     /**
+     * The token the controller presents for ExecuteCommand only (exec on a host, fleet exec), the same
+     * for every agent; each agent accepts it as {@code fleetlink.agent.auth.clients.exec} with
+     * {@code operations=exec}, so the normal credential needs no exec. Prefer
+     * {@code agent-exec-token-secret-file} (one per host). Unset (both): exec calls use the normal credential,
+     * which the agents refuse unless their {@code auth.operations} lists {@code exec}.
+     */
+    Optional<String> agentExecToken();
+
+    /** A file whose content (trimmed) is {@code agent-exec-token}; followed when it changes. */
+    Optional<Path> agentExecTokenFile();
+
+    /**
+     * Exec tokens per host: for host {@code H} the unpadded base64url HMAC-SHA256 of {@code H} keyed with
+     * this secret (the derivation of {@code agent-token-secret}, with a secret of its own). Not together
+     * with {@code agent-exec-token}.
+     */
+    Optional<String> agentExecTokenSecret();
+
+    /** A file whose content (trimmed) is {@code agent-exec-token-secret}; followed when it changes. */
+    Optional<Path> agentExecTokenSecretFile();
+
+    /**
      * Hosts known from configuration, by host id; agent calls to a host id that is not registered in the
      * store resolve here. A registered host of the same id takes precedence. The reachability sweep
      * covers registered hosts only.

@@ -170,6 +170,36 @@ class AgentOperationPermissionTest {
         }
     }
 
+    @jakarta.inject.Inject
+    io.fleetlink.controller.client.AgentClients clients;
+
+    @Test
+    void theControllerExecsWithItsExecCredentialAndEverythingElseWithItsNormalOne() throws Exception {
+        Path dir = Files.createTempDirectory("fleetlink-perm-controller");
+        try {
+            Path mark = dir.resolve("controller-mark");
+            var host = new io.fleetlink.controller.client.HostAddress("perm-local", "127.0.0.1",
+                    io.fleetlink.support.TestPorts.httpPort(), io.fleetlink.support.TestPorts.grpcPort());
+            var touch = new io.fleetlink.protocol.ExecuteCommandRequest(List.of("/usr/bin/touch", mark.toString()), null, null, 10, null);
+            String requestId = "perm-controller-" + UUID.randomUUID();
+            try (AuditCapture audit = AuditCapture.install()) {
+                var result = clients.call(host, AgentRpc.COMMAND_EXEC, requestId, 10, (c, o) -> c.executeCommand(touch, o))
+                        .await().atMost(java.time.Duration.ofSeconds(30));
+                assertThat(result.exitCode()).isZero();
+                assertThat(mark).exists();
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> audit.of(requestId, "execution").size() == 1);
+                assertThat(audit.of(requestId, "execution").get(0).path("credential").asText()).isEqualTo("exec");
+                // Everything else goes out with the normal credential, which may not exec.
+                assertThat(clients.call(host, AgentRpc.PING, null, null, (c, o) -> c.ping(o))
+                        .await().atMost(java.time.Duration.ofSeconds(30)).hostId()).isNotBlank();
+            }
+        } finally {
+            clients.evict("perm-local");
+            io.fleetlink.support.TempFiles.deleteRecursively(dir);
+        }
+    }
+
     @Test
     void everyAgentOperationHasAPermissionEntryOnBothTransports() throws Exception {
         // A resource method or rpc missing from the gates' tables would be refused to everyone; this

@@ -11,7 +11,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 /**
  * Per-operation permissions at the agent: the main credential with the shipped default operations
  * (no exec), an {@code exec} credential from a token file that may only exec, and a {@code reader}
- * credential that lists no operations. Exec is on, so a refusal can only come from the permission.
+ * credential that lists no operations. Exec is on, so a refusal can only come from the permission. The
+ * controller presents its normal (local) credential, and the exec credential for ExecuteCommand only.
  */
 public class AgentOperationsProfile implements QuarkusTestProfile {
 
@@ -20,9 +21,12 @@ public class AgentOperationsProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
+        String execTokenFile = execTokenFile().toString();
         return Map.of(
                 "fleetlink.agent.auth.operations", "cleanup,ssh-reset,stop,mount,gpu-health",
-                "fleetlink.agent.auth.clients.exec.token-file", execTokenFile().toString(),
+                "fleetlink.agent.auth.clients.exec.token-file", execTokenFile,
+                // The controller presents the exec credential for ExecuteCommand only.
+                "fleetlink.controller.agent-exec-token-file", execTokenFile,
                 "fleetlink.agent.auth.clients.exec.operations", "exec",
                 "fleetlink.agent.auth.clients.reader.token", READER_TOKEN,
                 "fleetlink.agent.exec.enabled", "true",

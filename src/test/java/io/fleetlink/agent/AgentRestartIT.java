@@ -85,7 +85,7 @@ class AgentRestartIT {
     private PackagedFleetlink start(int http) throws Exception {
         return PackagedFleetlink.start("fleetlink.role=agent", "fleetlink.agent.auth.token=" + TOKEN,
                 "fleetlink.agent.state-dir=" + state, "fleetlink.agent.exec.enabled=true",
-                "fleetlink.agent.exec.allowed-commands=/bin/sh", "quarkus.http.port=" + http,
+                "fleetlink.agent.auth.operations=exec", "fleetlink.agent.exec.allowed-commands=/bin/sh", "quarkus.http.port=" + http,
                 "quarkus.grpc.server.port=" + TestPorts.freePort()).awaitStarted(START);
     }
 

@@ -21,6 +21,8 @@ public class AgentMutualTlsProfile implements QuarkusTestProfile {
                 Map.entry("fleetlink.agent.tls.client-ca-file", PKI.ca().toString()),
                 Map.entry("fleetlink.agent.tls.reload-period", "1s"),
                 Map.entry("fleetlink.agent.auth.controller-names", FleetCertificates.CONTROLLER_NAME),
+                // Calls through the controller's certificate reach no gpu-health (and no exec), whatever the token allows.
+                Map.entry("fleetlink.agent.auth.certificate-operations." + FleetCertificates.CONTROLLER_NAME, "cleanup,ssh-reset,stop,mount"),
                 Map.entry("agent.tls-enabled", "true"),
                 Map.entry("agent.tls-cert-file", PKI.ca().toString()),
                 Map.entry("agent.tls-client-cert-file", PKI.certificate("controller").toString()),

@@ -81,8 +81,11 @@ public class AgentGrpcGate implements ServerInterceptor {
             return reject(call, Status.PERMISSION_DENIED.withDescription(
                     call.getMethodDescriptor().getFullMethodName() + " is no agent operation"));
         }
-        if (!credential.get().permits(operation)) {
-            String message = credential.get().refusal(operation);
+        Optional<String> denied = credential.get().permits(operation)
+                ? certificates.operationRefusal(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), operation)
+                : Optional.of(credential.get().refusal(operation));
+        if (denied.isPresent()) {
+            String message = denied.get();
             AuditLog.rejected(operation, null, meta(headers), "forbidden(403): " + message, 0, credential.get().id());
             return reject(call, Status.PERMISSION_DENIED.withDescription(message));
         }

@@ -71,8 +71,10 @@ public class AgentApiGate {
         if (operation == null) {
             return Optional.of(Envelopes.response(403, "forbidden: " + resource.getMethodName() + " is no agent operation"));
         }
-        if (!credential.get().permits(operation)) {
-            String message = credential.get().refusal(operation);
+        Optional<String> denied = credential.get().permits(operation) ? certificates.operationRefusal(request.sslSession(), operation)
+                : Optional.of(credential.get().refusal(operation));
+        if (denied.isPresent()) {
+            String message = denied.get();
             AuditLog.rejected(operation, null, meta(headers), "forbidden(403): " + message, 0, credential.get().id());
             return Optional.of(Envelopes.response(403, "forbidden: " + message));
         }

@@ -20,7 +20,9 @@ import javax.net.ssl.SSLSession;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.config.AgentConfig;
+import io.fleetlink.config.AgentPermission;
 import io.fleetlink.config.FleetlinkConfig;
+import io.fleetlink.protocol.AgentRpc;
 import io.fleetlink.security.CertificateNames;
 
 /**
@@ -36,12 +38,20 @@ public class ControllerCertificates {
     private final boolean required;
     private final boolean tls;
     private final Set<String> names;
+    private final java.util.Map<String, Set<AgentPermission>> limits;
 
     public ControllerCertificates(FleetlinkConfig fleetlink, AgentConfig config) {
         boolean agent = fleetlink.role().runsAgent();
         this.required = agent && config.tls().clientCaFile().isPresent();
         this.tls = agent && config.tls().certFile().isPresent();
         this.names = Set.copyOf(config.auth().controllerNames().orElse(Set.of()));
+        this.limits = java.util.Map.copyOf(config.auth().certificateOperations());
+        for (String name : limits.keySet()) {
+            if (!names.contains(name)) {
+                throw new IllegalStateException("fleetlink.agent.auth.certificate-operations." + name
+                        + ": '" + name + "' is not one of fleetlink.agent.auth.controller-names " + names);
+            }
+        }
         if (required && names.isEmpty()) {
             throw new IllegalStateException("fleetlink.agent.tls.client-ca-file is set (mutual TLS) but "
                     + "fleetlink.agent.auth.controller-names is not: name the controllers' certificates, e.g. "
@@ -80,6 +90,37 @@ public class ControllerCertificates {
         List<String> presented = names(certificate);
         if (presented.stream().noneMatch(names::contains)) {
             return Optional.of("the client certificate names " + presented + ", none of fleetlink.agent.auth.controller-names");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Why the caller of this (accepted) TLS session may not call {@code operation} through its
+     * certificate ({@code fleetlink.agent.auth.certificate-operations}); empty when the certificate sets no
+     * limit or allows it.
+     */
+    public Optional<String> operationRefusal(SSLSession session, AgentRpc operation) {
+        if (!required || limits.isEmpty() || session == null) {
+            return Optional.empty();
+        }
+        Optional<AgentPermission> needed = AgentPermission.requiredBy(operation);
+        if (needed.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate certificate)) {
+                return Optional.empty();
+            }
+            for (String name : names(certificate)) {
+                Set<AgentPermission> limit = limits.get(name);
+                if (limit != null && names.contains(name) && !limit.contains(needed.get())) {
+                    return Optional.of("certificate '" + name + "' may not call " + operation.configName() + " (it needs '"
+                            + needed.get().configName() + "' in fleetlink.agent.auth.certificate-operations." + name + ")");
+                }
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.empty(); // refusal() already turned such a caller away
         }
         return Optional.empty();
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
@@ -51,15 +52,19 @@ public class AgentClients {
     private final class Host {
         final HostAddress address;
         final String credential;
+        final Optional<String> execCredential;
         final AgentClient client;
         final TypedGuard<Uni<Object>> guard;
         volatile CircuitBreakerState breaker = CircuitBreakerState.CLOSED;
         volatile Instant openedAt = Instant.EPOCH;
 
-        Host(HostAddress address, String credential) {
+        Host(HostAddress address, String credential, Optional<String> execCredential) {
             this.address = address;
             this.credential = credential;
-            this.client = create(address, credential);
+            this.execCredential = execCredential;
+            // With an exec credential, ExecuteCommand goes out on a client of its own that presents it.
+            this.client = execCredential.isEmpty() ? create(address, credential)
+                    : new ExecCredentialClient(create(address, credential), create(address, execCredential.get()));
             this.guard = TypedGuard.create(UNI)
                     .withCircuitBreaker()
                         .requestVolumeThreshold(config.breaker().requestVolumeThreshold())
@@ -308,14 +313,16 @@ public class AgentClients {
     private Host entry(HostAddress address) {
         // The host's token now: a rotated secret or token file makes a fresh client on the next call.
         String credential = token.forHost(address.hostId());
+        Optional<String> execCredential = token.forExec(address.hostId());
         return hosts.compute(address.hostId(), (id, existing) -> {
-            if (existing != null && existing.address.equals(address) && existing.credential.equals(credential)) {
+            if (existing != null && existing.address.equals(address) && existing.credential.equals(credential)
+                    && existing.execCredential.equals(execCredential)) {
                 return existing;
             }
             if (existing != null) {
                 existing.client.close();
             }
-            return new Host(address, credential);
+            return new Host(address, credential, execCredential);
         });
     }
 

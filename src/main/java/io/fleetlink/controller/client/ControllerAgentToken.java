@@ -25,11 +25,15 @@ public class ControllerAgentToken {
 
     static final String SHARED = "fleetlink.controller.agent-token";
     static final String SECRET = "fleetlink.controller.agent-token-secret";
+    static final String EXEC_SHARED = "fleetlink.controller.agent-exec-token";
+    static final String EXEC_SECRET = "fleetlink.controller.agent-exec-token-secret";
 
     private enum Mode { PER_HOST, SHARED, LOCAL, NONE }
 
     private final Mode mode;
     private final SecretSource source;
+    private final Mode execMode;
+    private final SecretSource execSource;
 
     public ControllerAgentToken(ControllerConfig config, AgentLinkConfig link, LocalAgentToken localAgent) {
         SecretSource shared = SecretSource.of(SHARED, config.agentToken(), config.agentTokenFile());
@@ -58,6 +62,23 @@ public class ControllerAgentToken {
             this.mode = Mode.NONE;
             this.source = null;
         }
+        SecretSource execShared = SecretSource.of(EXEC_SHARED, config.agentExecToken(), config.agentExecTokenFile());
+        SecretSource execSecret = SecretSource.of(EXEC_SECRET, config.agentExecTokenSecret(), config.agentExecTokenSecretFile());
+        if (execShared.isSet() && execSecret.isSet()) {
+            throw new IllegalStateException("Both " + execShared.origin() + " and " + execSecret.origin()
+                    + " are set; set only " + EXEC_SECRET + "(-file) (an exec token per host) or only " + EXEC_SHARED);
+        }
+        if (execSecret.isSet()) {
+            this.execMode = Mode.PER_HOST;
+            this.execSource = execSecret;
+        } else if (execShared.isSet()) {
+            this.execMode = Mode.SHARED;
+            this.execSource = execShared;
+            Secrets.warnIfShort(execShared);
+        } else {
+            this.execMode = Mode.NONE;
+            this.execSource = null;
+        }
         if (link.enabled() && mode == Mode.NONE) {
             throw new IllegalStateException("The controller needs credentials for the agents and none are configured. "
                     + "Set " + SECRET + "-file=/path/to/secret (recommended: a token per host), the environment variable "
@@ -85,6 +106,18 @@ public class ControllerAgentToken {
     public String forHost(String hostId) {
         String value = current();
         return mode == Mode.PER_HOST ? HostTokens.derive(value, hostId) : value;
+    }
+
+    /**
+     * The token to present to {@code hostId} for ExecuteCommand now; empty when no exec credential is
+     * configured (exec calls then present {@link #forHost}).
+     */
+    public Optional<String> forExec(String hostId) {
+        if (execMode == Mode.NONE) {
+            return Optional.empty();
+        }
+        String value = execSource.current().orElseThrow(() -> new IllegalStateException("no agent exec token: " + execSource.origin()));
+        return Optional.of(execMode == Mode.PER_HOST ? HostTokens.derive(value, hostId) : value);
     }
 
     /** The token an admin installs on {@code hostId}; empty unless tokens are per host. */

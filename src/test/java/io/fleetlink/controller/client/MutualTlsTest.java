@@ -85,6 +85,22 @@ class MutualTlsTest {
     }
 
     @Test
+    void aCertificateLimitsTheOperationsItsCallsReachOnBothTransports() {
+        // The token allows gpu-health (the test configuration), the controller's certificate does not.
+        AgentTls controller = tls("controller");
+        try (AgentClient http = http(controller); AgentClient grpc = grpc(controller)) {
+            for (AgentClient client : new AgentClient[] { http, grpc }) {
+                assertThatThrownBy(() -> client.checkGpuHealth(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT))
+                        .as(client.getClass().getSimpleName())
+                        .isInstanceOfSatisfying(AgentRejectedException.class, e -> assertThat(e.getMessage()).contains(
+                                "certificate 'fleetlink-controller' may not call gpu-health",
+                                "fleetlink.agent.auth.certificate-operations.fleetlink-controller"));
+                assertThat(client.ping(CallOptions.of(TIMEOUT)).await().atMost(TIMEOUT).hostId()).isNotBlank();
+            }
+        }
+    }
+
+    @Test
     void noClientCertificateIsRefusedOverBothTransports() {
         refusedOverBothTransports(tls(null));
     }
