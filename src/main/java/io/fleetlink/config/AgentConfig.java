@@ -450,6 +450,12 @@ public interface AgentConfig {
         /** The gRPC port the controller calls; by default {@code quarkus.grpc.server.port}. */
         Optional<Integer> grpcPort();
 
+        /**
+         * PEM file of the CA that signed the controller's HTTPS certificate (the fleet CA); by default
+         * the JVM's trust store. The controller's name is verified against {@code url} either way.
+         */
+        Optional<Path> caFile();
+
         /** Labels the host is registered with ({@code fleetlink.agent.join.labels.zone=eu-1}). */
         Map<String, String> labels();
 

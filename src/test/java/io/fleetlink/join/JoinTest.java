@@ -2,6 +2,7 @@ package io.fleetlink.join;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -28,12 +29,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import io.fleetlink.agent.join.AgentJoiner;
+import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.security.HostTokens;
 import io.fleetlink.security.LocalAgentToken;
+import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.ControllerApiClient;
 import io.fleetlink.support.JoiningAgentProfile;
 import io.fleetlink.support.ManagementPort;
 import io.fleetlink.support.SecuredFleetProfile;
+import io.fleetlink.support.TestPorts;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -116,7 +121,15 @@ class JoinTest {
                 .then().statusCode(200)
                 .body("data.address", equalTo("127.0.0.1"))
                 .body("data.labels.zone", equalTo("test-1"))
+                .body("data.http_port", equalTo(TestPorts.httpPort()))
+                .body("data.grpc_port", equalTo(TestPorts.grpcPort()))
                 .body("data.state", equalTo("AVAILABLE"));
+        // Both transports take the stored credential and nothing else.
+        try (AgentGrpc grpc = new AgentGrpc(TestPorts.grpcPort())) {
+            assertThat(grpc.stub(credential).ping(AgentProto.PingRequest.getDefaultInstance()).getHostId()).isEqualTo(host);
+            assertThatThrownBy(() -> grpc.stub(joinToken).ping(AgentProto.PingRequest.getDefaultInstance()))
+                    .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("UNAUTHENTICATED");
+        }
         // The controller calls the agent with the token it derives for the host: the agent accepts it.
         given().header("Authorization", "Bearer " + ADMIN).when().get("/api/v1/hosts/" + host + "/health")
                 .then().statusCode(200).body("data.reachable", equalTo(true));

@@ -201,10 +201,14 @@ public class AgentJoiner {
                 config.join().httpPort().orElse(httpPort > 0 ? httpPort : configuredPort("quarkus.http")),
                 config.join().grpcPort().orElse(configuredPort("quarkus.grpc.server")),
                 Map.copyOf(config.join().labels()), gpus(), identity.version());
-        HttpClient client = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(config.join().timeout())
                 .version(HttpClient.Version.HTTP_1_1)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (config.join().caFile().isPresent()) {
+            builder.sslContext(trusting(config.join().caFile().get()));
+        }
+        HttpClient client = builder.build();
         HttpRequest post = HttpRequest.newBuilder(controller.resolve("/api/v1/join"))
                 .timeout(config.join().timeout())
                 .header("Authorization", "Bearer " + joinToken)
@@ -258,6 +262,31 @@ public class AgentJoiner {
         } catch (IOException e) {
             throw new JoinFailure("cannot read the join token file " + file + " (" + describe(e)
                     + "); put the join token an admin created in it (fleetlink join-token create)");
+        }
+    }
+
+    /** TLS that trusts only the CA certificates in {@code pem} (the fleet CA that signed the controller's certificate). */
+    static javax.net.ssl.SSLContext trusting(Path pem) throws JoinFailure {
+        try (java.io.InputStream in = Files.newInputStream(pem)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            int count = 0;
+            for (java.security.cert.Certificate certificate
+                    : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + count++, certificate);
+            }
+            if (count == 0) {
+                throw new JoinFailure("fleetlink.agent.join.ca-file " + pem + " holds no PEM certificate");
+            }
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory
+                    .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new JoinFailure("fleetlink.agent.join.ca-file " + pem + " cannot be read as PEM certificates ("
+                    + describe(e) + ")");
         }
     }
 
