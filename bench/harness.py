@@ -51,7 +51,7 @@ AGENT_JAVA = os.environ.get("FLEETLINK_AGENT_JAVA_OPTS", shipped_options(ROOT / 
 # glibc makes an allocation arena per thread that touches malloc; two are plenty (the launcher sets it too).
 AGENT_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}
 # The controller's shipped settings (Dockerfile.jvm): serial GC, a 128 MiB heap with a 24 MiB young
-# generation, a capped code cache; about 240 MiB RSS with 1,000 hosts registered.
+# generation, a capped code cache; about 235 MiB RSS with 1,000 hosts registered (300 MiB with -Xmx192m).
 CONTROLLER_JAVA = os.environ.get("FLEETLINK_CONTROLLER_JAVA_OPTS",
                                  "-XX:+UseSerialGC -Xms32m -Xmx128m -Xmn24m -XX:ReservedCodeCacheSize=48m "
                                  "-XX:MetaspaceReclaimPolicy=aggressive")
