@@ -55,7 +55,8 @@ public final class FleetlinkCli {
               exec (ID | --selector K=V[,K!=V,K,!K]) [--user NAME] [--timeout SECONDS] -- PROGRAM [ARG]...
                                                         --selector: all matching hosts at once (POST /api/v1/exec)
               cleanup ID --user NAME [--type process|gpu|data|ssh|docker|datasets]... [--watch]
-              agent-token ID                            the token to install on host ID (admin; per-host tokens)
+              agent-token ID [--exec]                   the token to install on host ID (admin; per-host tokens);
+                                                        --exec: its exec token (per-host exec tokens)
               join-token create [--uses N] [--ttl 1h] [--description TEXT]
                                                         a join token for machines to join with (admin); shown once
               join-token ls                             join tokens, never their secrets
@@ -66,7 +67,7 @@ public final class FleetlinkCli {
                          3 not found, 4 conflict (409), 5 no or wrong token, 6 controller unreachable
             """;
 
-    private static final Set<String> FLAGS = Set.of("watch", "wait", "help");
+    private static final Set<String> FLAGS = Set.of("watch", "wait", "help", "exec");
     private static final Set<String> ALLOCATION_SETTLED = Set.of("READY", "FAILED", "RELEASED", "CLEANUP_FAILED");
     private static final Set<String> ALLOCATION_FAILED = Set.of("FAILED", "CLEANUP_FAILED");
     private static final Set<String> OPERATION_DONE = Set.of("SUCCEEDED", "FAILED");
@@ -165,10 +166,15 @@ public final class FleetlinkCli {
             case "cleanup" -> cleanup(args);
             case "agent-token" -> {
                 // The token to install on a host as its fleetlink.agent.auth.token-file (admin only).
+                boolean exec = args.flag("exec");
                 args.expect(2);
                 Reply reply = http.get("/api/v1/agent-tokens/" + args.id(1, "host id"));
                 if (reply.ok() && !jsonOutput) {
-                    out.println(reply.data().path("token").asText());
+                    if (exec && reply.data().path("exec_token").isMissingNode()) {
+                        err.println("fleetlink: exec tokens are not per host: set fleetlink.controller.agent-exec-token-secret-file on the controller");
+                        yield ExitCodes.USAGE;
+                    }
+                    out.println(reply.data().path(exec ? "exec_token" : "token").asText());
                     yield ExitCodes.OK;
                 }
                 yield show(reply, this::fields);

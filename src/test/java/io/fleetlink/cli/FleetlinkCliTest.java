@@ -132,6 +132,7 @@ class FleetlinkCliTest {
         Run token = cli("agent-token", host);
         assertThat(token.exit()).isNotZero();
         assertThat(token.err()).contains("agent-token-secret");
+        assertThat(cli("agent-token", host, "--exec").exit()).isNotZero();
 
         // Drain while allocated: a second allocation is a 409 naming the reason.
         assertThat(cli("hosts", "drain", host, "--reason", "kernel upgrade").exit()).isZero();

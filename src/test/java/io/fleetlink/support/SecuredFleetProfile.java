@@ -18,12 +18,14 @@ import io.quarkus.test.junit.QuarkusTestProfile;
  * Role {@code all} secured as the README says: the agent is host {@code gpu-02} and holds only its own
  * token (a file), the controller derives per-host tokens from a secret (a file), and the controller
  * API has a credential per role besides the admin token: {@code backend} (platform, inline),
- * {@code oncall} (operator, a file) and {@code dashboard} (viewer, by SHA-256).
+ * {@code oncall} (operator, a file) and {@code dashboard} (viewer, by SHA-256). Exec has its own
+ * per-host credential derived from a second secret.
  */
 public class SecuredFleetProfile implements QuarkusTestProfile {
 
     public static final String HOST_ID = "gpu-02";
     public static final String SECRET = "fleet-secret-for-tests-0123456789abcdef";
+    public static final String EXEC_SECRET = "fleet-exec-secret-for-tests-0123456789";
     public static final String ADMIN_TOKEN = ControllerApiClient.TOKEN;
     public static final String PLATFORM_TOKEN = "platform-token-0123456789";
     public static final String OPERATOR_TOKEN = "operator-token-0123456789";
@@ -32,6 +34,8 @@ public class SecuredFleetProfile implements QuarkusTestProfile {
     public static final Path DIR = createDir();
     public static final Path SECRET_FILE = DIR.resolve("agent-token-secret");
     public static final Path AGENT_TOKEN_FILE = DIR.resolve("agent.token");
+    public static final Path EXEC_SECRET_FILE = DIR.resolve("agent-exec-token-secret");
+    public static final Path AGENT_EXEC_TOKEN_FILE = DIR.resolve("agent-exec.token");
     public static final Path OPERATOR_TOKEN_FILE = DIR.resolve("oncall.token");
 
     static {
@@ -40,6 +44,8 @@ public class SecuredFleetProfile implements QuarkusTestProfile {
         if (!Files.exists(OPERATOR_TOKEN_FILE)) {
             writeSecret(SECRET_FILE, SECRET);
             writeSecret(AGENT_TOKEN_FILE, HostTokens.derive(SECRET, HOST_ID));
+            writeSecret(EXEC_SECRET_FILE, EXEC_SECRET);
+            writeSecret(AGENT_EXEC_TOKEN_FILE, HostTokens.derive(EXEC_SECRET, HOST_ID));
             writeSecret(OPERATOR_TOKEN_FILE, OPERATOR_TOKEN);
         }
     }
@@ -51,6 +57,10 @@ public class SecuredFleetProfile implements QuarkusTestProfile {
                 Map.entry("fleetlink.agent.auth.token", ""),
                 Map.entry("fleetlink.agent.auth.token-file", AGENT_TOKEN_FILE.toString()),
                 Map.entry("fleetlink.controller.agent-token-secret-file", SECRET_FILE.toString()),
+                // Exec has its own per-host credential, which may only exec.
+                Map.entry("fleetlink.controller.agent-exec-token-secret-file", EXEC_SECRET_FILE.toString()),
+                Map.entry("fleetlink.agent.auth.clients.exec.token-file", AGENT_EXEC_TOKEN_FILE.toString()),
+                Map.entry("fleetlink.agent.auth.clients.exec.operations", "exec"),
                 Map.entry("fleetlink.controller.auth.clients.backend.token", PLATFORM_TOKEN),
                 Map.entry("fleetlink.controller.auth.clients.backend.role", "platform"),
                 Map.entry("fleetlink.controller.auth.clients.oncall.token-file", OPERATOR_TOKEN_FILE.toString()),

@@ -120,6 +120,18 @@ public class ControllerAgentToken {
         return Optional.of(execMode == Mode.PER_HOST ? HostTokens.derive(value, hostId) : value);
     }
 
+    /**
+     * The exec token an admin installs on {@code hostId} as its {@code clients.exec} credential; empty
+     * unless exec tokens are per host ({@code agent-exec-token-secret}).
+     */
+    public Optional<String> execDerivedFor(String hostId) {
+        if (execMode != Mode.PER_HOST) {
+            return Optional.empty();
+        }
+        return Optional.of(HostTokens.derive(execSource.current()
+                .orElseThrow(() -> new IllegalStateException("no agent exec token: " + execSource.origin())), hostId));
+    }
+
     /** The token an admin installs on {@code hostId}; empty unless tokens are per host. */
     public Optional<String> derivedFor(String hostId) {
         return perHost() ? Optional.of(HostTokens.derive(current(), hostId)) : Optional.empty();

@@ -109,6 +109,23 @@ class PerHostTokenTest {
     }
 
     @Test
+    void theExecTokenIsPerHostTooAndOpensOnlyExec() {
+        given().header("Authorization", "Bearer " + SecuredFleetProfile.ADMIN_TOKEN)
+                .when().get("/api/v1/agent-tokens/gpu-01")
+                .then().statusCode(200)
+                .body("data.exec_token", equalTo(HostTokens.derive(SecuredFleetProfile.EXEC_SECRET, "gpu-01")));
+        String execForGpu02 = HostTokens.derive(SecuredFleetProfile.EXEC_SECRET, SecuredFleetProfile.HOST_ID);
+        String execForGpu01 = HostTokens.derive(SecuredFleetProfile.EXEC_SECRET, "gpu-01");
+        // gpu-02's exec credential is valid there, and may not clean up (nothing is cleaned: 403 first).
+        given().header("Authorization", "Bearer " + execForGpu02).when().get("/api/v1/ping").then().statusCode(200);
+        given().header("Authorization", "Bearer " + execForGpu02).contentType("application/json").body("{}")
+                .when().post("/api/v1/machine/cleanup")
+                .then().statusCode(403).body("message", containsString("cleanup"));
+        // Another host's exec token is nothing here.
+        given().header("Authorization", "Bearer " + execForGpu01).when().get("/api/v1/ping").then().statusCode(401);
+    }
+
+    @Test
     void rotatingTheSecretAndTheAgentTokenFileNeedsNoRestart() {
         String rotated = "rotated-fleet-secret-0123456789abcdef";
         String oldToken = HostTokens.derive(SecuredFleetProfile.SECRET, SecuredFleetProfile.HOST_ID);
