@@ -36,8 +36,9 @@ chmod +x "$out/nvidia-smi"
 "$real" --version > "$out/version.txt" 2>&1 || true
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 set +e
-"$java" -cp "$app/app/*:$app/lib/main/*" io.fleetlink.agent.os.GpuCheck "$out/nvidia-smi" "$kernel_log" 30 | tee "$out/report.txt"
+"$java" -cp "$app/app/*:$app/lib/main/*" io.fleetlink.agent.os.GpuCheck "$out/nvidia-smi" "$kernel_log" 30 > "$out/report.txt" 2>&1
 rc=$?
+cat "$out/report.txt"
 set -e
 echo "runs recorded in $out (N.args, N.stdout, N.stderr, N.rc), report in $out/report.txt"
 exit $rc
