@@ -352,8 +352,11 @@ public interface AgentConfig {
          * remapping or page retirement event / failure), 74 (NVLink), 79 (fallen off the bus), 92 (high
          * single-bit ECC rate), 94/95 (contained / uncontained ECC error).
          */
-        @WithDefault("48,63,64,74,79,92,94,95")
+        @WithDefault(DEFAULT_FATAL_XIDS)
         List<Integer> fatalXids();
+
+        /** {@code fatal-xids}' default, also for tools that check GPUs without the agent's configuration. */
+        String DEFAULT_FATAL_XIDS = "48,63,64,74,79,92,94,95";
 
         /** The dcgmi program (DCGM), a path or a name on PATH; used only when {@code diag-level} is above 0. */
         @WithDefault("dcgmi")

@@ -113,38 +113,63 @@ public class FakeNvidiaSmi implements QuarkusTestResourceLifecycleManager {
                   t=$(knob throttle)
                   a() { if [ "$t" = "$1" ]; then echo Active; elif [ "$t" = error ]; then echo "[Unknown Error]"; else echo Not Active; fi; }
                   e=$(knob ecc || echo 0)
-                  echo "0, %4$s, %8$s, 0, 0, Enabled, Disabled, $(mem %4$s), $(retired 0), Not Active, Not Active, Not Active, Not Active"
-                  [ -e "$D/gone" ] || echo "1, %5$s, %9$s, $e, $e, Disabled, [N/A], $(mem %5$s), $(retired 1), $(a hw_slowdown), $(a hw_thermal_slowdown), $(a hw_power_brake_slowdown), $(a sw_thermal_slowdown)"
+                  echo "0, %4$s, %8$s, 0, 0, Enabled, Disabled, $(mem %4$s) MiB, $(retired 0), Not Active, Not Active, Not Active, Not Active"
+                  [ -e "$D/gone" ] || echo "1, %5$s, %9$s, $e, $e, Disabled, [N/A], $(mem %5$s) MiB, $(retired 1), $(a hw_slowdown), $(a hw_thermal_slowdown), $(a hw_power_brake_slowdown), $(a sw_thermal_slowdown)"
                 }
-                case "$*" in
-                  "%3$s --format=csv,noheader,nounits")
-                    echo "0, %4$s, NVIDIA H100 80GB HBM3, 81559, $(($(mem %4$s) + 1024)), 37, 41, 69.88, 550.54.15"
-                    [ -e "$D/gone" ] || echo "1, %5$s, NVIDIA H100 80GB HBM3, 81559, $(mem %5$s), [N/A], 35, [Not Supported], 550.54.15"
+                # The rows are written with units, as "--format=csv" prints them; render prints them in the
+                # --format asked for: a header line unless noheader (units in brackets unless nounits), and
+                # "81559 MiB", "37 %%", "69.88 W" as bare numbers with nounits. [N/A] and the like stay.
+                render() {
+                  case "$format" in
+                    --format=csv|--format=csv,noheader|--format=csv,nounits|--format=csv,noheader,nounits) ;;
+                    *) echo "Invalid combination of input arguments. Please run 'nvidia-smi -h' for help."; exit 2 ;;
+                  esac
+                  case "$format" in
+                    *noheader*) ;;
+                    *nounits*) echo "$1" | sed -E 's/ \\[(MiB|W|%%)\\]//g' ;;
+                    *) echo "$1" ;;
+                  esac
+                  case "$format" in
+                    *nounits*) sed -E 's/ (MiB|W|%%)(,|$)/\\2/g' ;;
+                    *) cat ;;
+                  esac
+                }
+                format="$2"
+                [ $# -le 2 ] || format=invalid
+                case "$1" in
+                  "%3$s")
+                    {
+                      echo "0, %4$s, NVIDIA H100 80GB HBM3, 81559 MiB, $(($(mem %4$s) + 1024)) MiB, 37 %%, 41, 69.88 W, 550.54.15"
+                      [ -e "$D/gone" ] || echo "1, %5$s, NVIDIA H100 80GB HBM3, 81559 MiB, $(mem %5$s) MiB, [N/A], 35, [Not Supported], 550.54.15"
+                    } | render "index, uuid, name, memory.total [MiB], memory.used [MiB], utilization.gpu [%%], temperature.gpu, power.draw [W], driver_version"
                     ;;
-                  "%6$s --format=csv,noheader,nounits")
+                  "%6$s")
                     if [ -e "$D/old-driver" ]; then
                       echo 'Field "clocks_event_reasons.hw_slowdown" is not a valid field to query.' >&2
                       exit 2
                     fi
-                    health
+                    health | render "$(echo "${1#--query-gpu=}" | sed 's/,/, /g; s/memory.used/memory.used [MiB]/')"
                     ;;
-                  "%7$s --format=csv,noheader,nounits")
-                    health
+                  "%7$s")
+                    health | render "$(echo "${1#--query-gpu=}" | sed 's/,/, /g; s/memory.used/memory.used [MiB]/')"
                     ;;
-                  "--query-remapped-rows=gpu_uuid,remapped_rows.pending,remapped_rows.failure --format=csv,noheader")
+                  "--query-remapped-rows=gpu_uuid,remapped_rows.pending,remapped_rows.failure")
                     r=$(knob remap)
-                    echo "%4$s, [N/A], [N/A]"
-                    [ -e "$D/gone" ] || echo "%5$s, $([ "$r" = pending ] && echo 1 || echo 0), $([ "$r" = failure ] && echo 1 || echo 0)"
+                    {
+                      echo "%4$s, [N/A], [N/A]"
+                      [ -e "$D/gone" ] || echo "%5$s, $([ "$r" = pending ] && echo 1 || echo 0), $([ "$r" = failure ] && echo 1 || echo 0)"
+                    } | render "gpu_uuid, remapped_rows.pending, remapped_rows.failure"
                     ;;
-                  "--query-compute-apps=pid,used_memory,gpu_uuid --format=csv,noheader,nounits")
+                  "--query-compute-apps=pid,used_memory,gpu_uuid")
                     knob apps | while read -r pid uuid; do
-                      [ -n "$pid" ] && [ -d "/proc/$pid" ] && echo "$pid, 512, $uuid"
-                    done
-                    true
+                      [ -n "$pid" ] && [ -d "/proc/$pid" ] && echo "$pid, 512 MiB, $uuid"
+                    done | render "pid, used_gpu_memory [MiB], gpu_uuid"
                     ;;
-                  "--gpu-reset -i "*)
+                  --gpu-reset)
+                    [ "$2" = -i ] && [ $# -eq 3 ] || { echo "Invalid combination of input arguments. Please run 'nvidia-smi -h' for help."; exit 2; }
                     echo "$3" >> "$D/resets"
                     echo "GPU 00000000:1$3:00.0 was successfully reset."
+                    echo "All done."
                     ;;
                   "")
                     echo "Tue Mar  5 10:00:00 2024"

@@ -317,7 +317,9 @@ class GpuCleanupTest {
         JsonPath step = gpuStep();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(config.gpu().timeout().plusSeconds(5));
         assertThat(step.getBoolean("success")).isFalse();
-        assertThat(step.getString("message")).contains("did not answer within 3000 ms (fleetlink.agent.gpu.timeout)");
+        assertThat(step.getString("message")).contains("did not answer within 3000 ms (fleetlink.agent.gpu.timeout)")
+                .startsWith("GPU 0 " + U0 + ": present: not readable: nvidia-smi did not answer within 3000 ms")
+                .contains("; GPU 1 " + U1 + ": present: not readable: ");
     }
 
     @Test

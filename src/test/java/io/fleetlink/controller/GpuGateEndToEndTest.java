@@ -140,6 +140,40 @@ class GpuGateEndToEndTest {
         cleanup(hostId, "AVAILABLE");
     }
 
+    @Test
+    void pagesPendingRetirementQuarantineTheHostNamingTheCheck() throws Exception {
+        FakeNvidiaSmi.set(fake(), "retired", "none"); // GPUs that retire pages (before Ampere), none pending
+        String hostId = onboard("gpu-pages-");
+        String allocationId = allocate(hostId);
+        double before = quarantined("gpu-retired-pages");
+        FakeNvidiaSmi.set(fake(), "retired", "pending");
+
+        release(allocationId, "CLEANUP_FAILED");
+        api().when().get("/api/v1/hosts/" + hostId).then()
+                .body("data.state", equalTo("QUARANTINED"))
+                .body("data.quarantine_reason", equalTo("GPU 1 " + U1 + ": retired-pages: pages are pending retirement "
+                        + "(reset the GPU or reload the driver to retire them)"));
+        assertThat(quarantined("gpu-retired-pages")).isEqualTo(before + 1);
+        FakeNvidiaSmi.reset(fake());
+        cleanup(hostId, "AVAILABLE");
+    }
+
+    @Test
+    void aHungNvidiaSmiQuarantinesTheHostNamingEachGpuItCouldNotCheck() throws Exception {
+        String hostId = onboard("gpu-hang-");
+        String allocationId = allocate(hostId);
+        FakeNvidiaSmi.set(fake(), "mode", "hang");
+
+        release(allocationId, "CLEANUP_FAILED");
+        String reason = api().when().get("/api/v1/hosts/" + hostId).then()
+                .body("data.state", equalTo("QUARANTINED"))
+                .extract().jsonPath().getString("data.quarantine_reason");
+        assertThat(reason).startsWith("GPU 0 " + FakeNvidiaSmi.UUID_0 + ": present: not readable: nvidia-smi did not answer within ")
+                .contains("; GPU 1 " + U1 + ": present: not readable: nvidia-smi did not answer within ");
+        FakeNvidiaSmi.reset(fake());
+        cleanup(hostId, "AVAILABLE");
+    }
+
     /** Registers the local agent under a new id and runs one cleanup, as an operator onboarding a host would. */
     private String onboard(String prefix) {
         String hostId = prefix + user.name();

@@ -130,8 +130,9 @@ public class GpuScrubber {
         }
         NvidiaSmi.Answer<NvidiaSmi.ComputeApp> apps = smi.computeApps();
         if (apps.timedOut()) {
-            // A hung nvidia-smi would hang every probe after it: fail now, within one deadline.
-            return new Step(type, false, "GPUs not checked: " + apps.error(), List.of());
+            // A hung nvidia-smi would hang every probe after it: fail now, within one deadline, naming
+            // each GPU of the inventory (the quarantine reason then says which GPUs went unchecked).
+            return new Step(type, false, unchecked(apps.error()), List.of());
         }
         List<ProcessInfo> doomed = new ArrayList<>();
         for (NvidiaSmi.ComputeApp app : apps.rows()) {
@@ -174,6 +175,23 @@ public class GpuScrubber {
             }
         }
         return toStep(outcome, notes, ended);
+    }
+
+    /** "GPU 0 GPU-…: present: not readable: <why>" for each recorded GPU; "GPUs not checked: <why>" without an inventory. */
+    private String unchecked(String why) {
+        List<GpuHealth.Recorded> inventory;
+        try {
+            inventory = GpuStateFile.read(stateDir()).inventory();
+        } catch (IOException e) {
+            inventory = List.of();
+        }
+        if (inventory.isEmpty()) {
+            return "GPUs not checked: " + why;
+        }
+        return inventory.stream()
+                .map(gpu -> io.fleetlink.protocol.GpuChecks.failure(GpuHealth.label(gpu.index(), gpu.uuid()), GpuHealth.PRESENT,
+                        "not readable: " + why))
+                .collect(java.util.stream.Collectors.joining("; "));
     }
 
     private void count(Outcome outcome) {

@@ -236,6 +236,43 @@ class GpuHealthTest {
     }
 
     @Test
+    void theStandInPrintsUnitsAndHeadersLikeNvidiaSmiAndTheParserReadsBothForms() throws Exception {
+        Path script = FakeNvidiaSmi.install(dir);
+        Process app = new ProcessBuilder("sleep", "60").start();
+        try {
+            FakeNvidiaSmi.set(script, "apps", app.pid() + " " + U1);
+            HostCommands commands = new HostCommands();
+            String query = FakeNvidiaSmi.HEALTH_QUERY;
+            HostCommands.Result units = commands.run(List.of(script.toString(), query, "--format=csv,noheader"), Duration.ofSeconds(10));
+            HostCommands.Result bare = commands.run(List.of(script.toString(), query, "--format=csv,noheader,nounits"),
+                    Duration.ofSeconds(10));
+            HostCommands.Result header = commands.run(List.of(script.toString(), query, "--format=csv"), Duration.ofSeconds(10));
+            assertThat(units.stdout().lines().toList().get(1)).contains(", 512 MiB, [N/A], ");
+            assertThat(bare.stdout().lines().toList().get(1)).contains(", 512, [N/A], ");
+            assertThat(header.stdout().lines().findFirst().orElseThrow())
+                    .startsWith("index, uuid, pci.bus_id, ecc.errors.uncorrected.volatile.total, ")
+                    .contains("memory.used [MiB]");
+            List<NvidiaSmi.HealthRow> withUnits = units.stdout().lines().map(GpuHealthTest::cells).map(LinuxNvidiaSmi::parseHealth).toList();
+            List<NvidiaSmi.HealthRow> withoutUnits = bare.stdout().lines().map(GpuHealthTest::cells).map(LinuxNvidiaSmi::parseHealth).toList();
+            assertThat(withUnits).isEqualTo(withoutUnits);
+            assertThat(withUnits.get(1).memoryUsedMib()).isEqualTo(512L);
+            HostCommands.Result apps = commands.run(List.of(script.toString(), "--query-compute-apps=pid,used_memory,gpu_uuid",
+                    "--format=csv,noheader"), Duration.ofSeconds(10));
+            assertThat(apps.stdout().strip()).isEqualTo(app.pid() + ", 512 MiB, " + U1);
+            assertThat(LinuxNvidiaSmi.wholeOrNull(cells(apps.stdout().strip())[1])).isEqualTo(512L);
+            HostCommands.Result wrong = commands.run(List.of(script.toString(), query, "--format=json"), Duration.ofSeconds(10));
+            assertThat(wrong.exitCode()).isEqualTo(2);
+            assertThat(wrong.stdout()).startsWith("Invalid combination of input arguments.");
+        } finally {
+            app.destroyForcibly().waitFor();
+        }
+    }
+
+    private static String[] cells(String line) {
+        return java.util.Arrays.stream(line.split(",", -1)).map(String::strip).toArray(String[]::new);
+    }
+
+    @Test
     void aHungProbeFailsWithinItsDeadline() throws Exception {
         Path script = FakeNvidiaSmi.install(dir);
         FakeNvidiaSmi.set(script, "mode", "hang");
@@ -260,11 +297,13 @@ class GpuHealthTest {
     }
 
     @Test
+    // The child below lives an hour: a read that waits for the pipe fails here instead of hanging the suite.
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aKernelLogWhoseOutputOutlivesTheKilledReaderStillEndsAtTheDeadline() throws Exception {
         // Killing dd does not close its output while something else holds it (here a child it left behind;
         // on a real machine a dd stuck in an uninterruptible read): the read must not wait for the pipe.
         Path pidFile = dir.resolve("dd-grandchild");
-        Path dd = script("dd-leak", "sleep 60 &\necho $! > '" + pidFile + "'\nexec sleep 60");
+        Path dd = script("dd-leak", "sleep 3600 &\necho $! > '" + pidFile + "'\nexec sleep 3600");
         try {
             KernelLog.Read read = new LinuxKernelLog(dir.resolve("kmsg").toString(), Duration.ofMillis(500), dd.toString())
                     .read(-1, Xids.MARKER);
