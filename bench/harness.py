@@ -490,7 +490,8 @@ def pipeline_rows(procs, agents, hosts, cycles):
         cpu = controller_cpu + agents_cpu
         notes.append(f"{label}: CPU ms per cycle: controller{'s' if replicas > 1 else ''} "
                      f"{controller_cpu / result['done'] * 1000:.0f}, agents {agents_cpu / result['done'] * 1000:.0f}, "
-                     f"this client {(time.process_time() - client_before) / result['done'] * 1000:.0f}")
+                     f"this client {(time.process_time() - client_before) / result['done'] * 1000:.0f}; status polls per cycle "
+                     f"{result['polls'] / result['done']:.0f}; processes on the machine {len(list(Path('/proc').glob('[0-9]*')))}")
         rows.append(f"| allocate→READY + release→RELEASED, {result['done']}+{result['done']} over {len(host_ids)} hosts "
                     f"({label}) | {percentile(result['ready'], 0.5):.0f} →READY, {percentile(result['released'], 0.5):.0f} "
                     f"→RELEASED | {percentile(result['ready'], 0.99):.0f} →READY, {percentile(result['released'], 0.99):.0f} "
@@ -508,6 +509,7 @@ def cycle_pipelines(ports, host_ids, users, public, cycles):
     releases through the next one."""
     per_host = max(1, cycles // len(host_ids))
     ready_ms, released_ms, allocation_ids = [], [], []
+    polls = [0]
 
     def worker(index):
         allocate_api = Api(ports[index % len(ports)], CONTROLLER_TOKEN)
@@ -518,13 +520,13 @@ def cycle_pipelines(ports, host_ids, users, public, cycles):
                                            {"host_id": host_ids[index], "user": users[index],
                                             "ssh_public_keys": [public]}, expect=(202,))
             allocation_id = allocation["data"]["allocation_id"]
-            status = await_status(allocate_api, allocation_id, ("READY", "FAILED"))
+            status = await_status(allocate_api, allocation_id, ("READY", "FAILED"), polls)
             t1 = time.perf_counter()
             ready_ms.append((t1 - t0) * 1000)
             if status != "READY":
                 raise RuntimeError(f"allocation {allocation_id} ended {status}")
             release_api.call("POST", f"/api/v1/allocations/{allocation_id}/release", expect=(202,))
-            if await_status(release_api, allocation_id, ("RELEASED", "CLEANUP_FAILED")) != "RELEASED":
+            if await_status(release_api, allocation_id, ("RELEASED", "CLEANUP_FAILED"), polls) != "RELEASED":
                 raise RuntimeError(f"release of {allocation_id} failed")
             released_ms.append((time.perf_counter() - t1) * 1000)
             allocation_ids.append(allocation_id)
@@ -536,7 +538,7 @@ def cycle_pipelines(ports, host_ids, users, public, cycles):
     wall = time.perf_counter() - started
     done = per_host * len(host_ids)
     return {"done": done, "per_s": done / wall, "ready": ready_ms, "released": released_ms,
-            "allocation_ids": allocation_ids}
+            "allocation_ids": allocation_ids, "polls": polls[0]}
 
 
 def where_time_goes(api, allocation_ids):
@@ -593,8 +595,10 @@ def register_hosts(api, already, total):
     return max(already, total)
 
 
-def await_status(api, allocation_id, final):
+def await_status(api, allocation_id, final, polls=None):
     while True:
+        if polls is not None:
+            polls[0] += 1
         status = api.call("GET", f"/api/v1/allocations/{allocation_id}")["data"]["status"]
         if status in final:
             return status

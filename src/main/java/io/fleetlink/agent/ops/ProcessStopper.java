@@ -181,9 +181,10 @@ public class ProcessStopper {
         // At least one SIGKILL round even when the scans saw nothing: a SIGKILLed process cannot fork
         // again, so only after one does "nothing seen in /proc" mean nothing is left.
         gone = false;
+        List<Integer> zombies = new ArrayList<>();
         for (int round = 0; round < KILL_ROUNDS && !gone; round++) {
             helper.add("KILL: " + signals.sendAsUser(user, "KILL"));
-            gone = awaitNoneOf(user, KILL_WAIT, seen);
+            gone = awaitNoneOf(user, KILL_WAIT, seen, zombies);
         }
         if (!gone) {
             List<Integer> left = runningOf(user, seen).stream().map(ProcessInfo::pid).toList();
@@ -191,12 +192,18 @@ public class ProcessStopper {
                     + KILL_ROUNDS + " rounds of SIGKILL sent as the user (" + String.join("; ", helper) + "); seen: " + seen
                     + ". Check for processes stuck in uninterruptible I/O (state D) and retry the cleanup", null);
         }
-        return new UserProcesses(List.copyOf(seen), zombiesOf(user), escalated);
+        // The zombies as the scan that found nothing running saw them (one /proc scan fewer than looking again).
+        return new UserProcesses(List.copyOf(seen), List.copyOf(zombies), escalated);
     }
 
     /** The live (not zombie) processes of {@code user}; adds their pids to {@code seen}. */
     private List<ProcessInfo> runningOf(UserAccount user, Set<Integer> seen) {
-        List<ProcessInfo> running = procFs.list().stream()
+        return runningOf(user, seen, procFs.list());
+    }
+
+    /** {@link #runningOf(UserAccount, Set)} in a scan already made. */
+    private List<ProcessInfo> runningOf(UserAccount user, Set<Integer> seen, List<ProcessInfo> scan) {
+        List<ProcessInfo> running = scan.stream()
                 .filter(p -> p.uid() == user.uid() && !p.exited() && signals.signallable(p))
                 .toList();
         running.forEach(p -> seen.add(p.pid()));
@@ -213,9 +220,21 @@ public class ProcessStopper {
 
     /** Waits up to {@code timeout} for no process of {@code user} to be running; true when none is. */
     private boolean awaitNoneOf(UserAccount user, Duration timeout, Set<Integer> seen) {
+        return awaitNoneOf(user, timeout, seen, new ArrayList<>());
+    }
+
+    /** {@link #awaitNoneOf(UserAccount, Duration, Set)}; {@code zombies} gets the user's zombies (sorted) as the last scan saw them. */
+    private boolean awaitNoneOf(UserAccount user, Duration timeout, Set<Integer> seen, List<Integer> zombies) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            if (runningOf(user, seen).isEmpty()) {
+            List<ProcessInfo> all = procFs.list();
+            zombies.clear();
+            all.stream()
+                    .filter(p -> p.uid() == user.uid() && p.exited())
+                    .map(ProcessInfo::pid)
+                    .sorted()
+                    .forEach(zombies::add);
+            if (runningOf(user, seen, all).isEmpty()) {
                 return true;
             }
             if (System.nanoTime() >= deadline) {

@@ -53,9 +53,10 @@ public class SshKeyInstaller {
     public CleanupMachineResponse.Step revokeAll(UserAccount user, boolean dryRun) {
         AuthorizedKeysFile.Current current = AuthorizedKeysFile.read(user);
         List<String> fingerprints = AuthorizedKeys.fingerprintsIn(current.content());
-        int sessionCount = SshSessions.countSessions(sessions.find(user));
         String notRead = current.notRead().isEmpty() ? "" : "; " + String.join("; ", current.notRead());
         if (dryRun) {
+            // Only a dry run counts the sessions beforehand; a real one reports those it ended (one /proc scan fewer).
+            int sessionCount = SshSessions.countSessions(sessions.find(user));
             return new CleanupMachineResponse.Step(CleanupStepType.SSH.wireName(), true, "would empty ~/.ssh/authorized_keys (" + fingerprints.size()
                     + " keys), remove ~/.ssh/authorized_keys2 and end " + sessionCount + " sessions" + notRead, fingerprints,
                     fingerprints.size(), 0, sessionCount, 0);

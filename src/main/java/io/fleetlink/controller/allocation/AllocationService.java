@@ -70,12 +70,12 @@ public class AllocationService {
                                 Allocation allocation = new Allocation(allocationId, request.hostId(), request.user(),
                                         List.copyOf(request.sshPublicKeys()), AllocationStatus.PROVISIONING, null,
                                         op.operationId(), op.createdAt(), op.createdAt(), epoch);
+                                // Stored already claimed by this replica, launched once committed: no claim statement.
                                 return allocations.insert(tx, allocation)
-                                        .chain(() -> operations.insert(tx, op))
-                                        .replaceWith(op);
+                                        .chain(() -> runner.insertClaimed(tx, op));
                             }));
                 })
-                .call(op -> runner.claimAndLaunch(op.operationId()))
+                .invoke(runner::launch)
                 .map(op -> new AllocationAccepted(op.target(), AllocationStatus.PROVISIONING, op.operationId()));
     }
 
@@ -137,8 +137,9 @@ public class AllocationService {
                                 }
                                 return switch (allocation.status()) {
                                     case READY -> startRelease(tx, allocation);
-                                    case RELEASING, RELEASED, CLEANUP_FAILED -> Uni.createFrom().item(new AllocationAccepted(
-                                            allocationId, allocation.status(), allocation.operationId()));
+                                    case RELEASING, RELEASED, CLEANUP_FAILED -> Uni.createFrom().item(new Releasing(
+                                            new AllocationAccepted(allocationId, allocation.status(), allocation.operationId()),
+                                            null));
                                     case PROVISIONING -> Uni.createFrom().failure(ControllerException.conflict("allocation "
                                             + allocationId + " is still PROVISIONING; release it once it is READY "
                                             + "(a FAILED allocation's host is cleaned automatically)"));
@@ -148,13 +149,25 @@ public class AllocationService {
                                 };
                             }));
                 })
-                // Also nudges a RELEASING allocation whose operation nobody is running (claims only if due).
-                .call(accepted -> accepted.status() == AllocationStatus.RELEASING
-                        ? runner.claimAndLaunch(accepted.operationId())
-                        : Uni.createFrom().voidItem());
+                // A release started now was stored claimed by this replica: launched at once. A repeat nudges a
+                // RELEASING allocation whose operation nobody is running (claims only if due).
+                .call(releasing -> {
+                    if (releasing.started() != null) {
+                        runner.launch(releasing.started());
+                        return Uni.createFrom().voidItem();
+                    }
+                    return releasing.accepted().status() == AllocationStatus.RELEASING
+                            ? runner.claimAndLaunch(releasing.accepted().operationId())
+                            : Uni.createFrom().voidItem();
+                })
+                .map(Releasing::accepted);
     }
 
-    private Uni<AllocationAccepted> startRelease(io.vertx.mutiny.sqlclient.SqlConnection tx, Allocation allocation) {
+    /** What a release request found or did: the answer, and the release operation it stored (claimed), if any. */
+    private record Releasing(AllocationAccepted accepted, Operation started) {
+    }
+
+    private Uni<Releasing> startRelease(io.vertx.mutiny.sqlclient.SqlConnection tx, Allocation allocation) {
         Instant now = io.fleetlink.controller.store.Sql.now();
         String allocationId = allocation.allocationId();
         String operationId = UUID.randomUUID().toString();
@@ -175,9 +188,10 @@ public class AllocationService {
                             allocation.hostId(), io.fleetlink.controller.operation.OperationStatus.PENDING, 0, null, now,
                             now, null, OperationPayload.cleanup(allocationId, allocation.user(),
                                     CleanupMachineRequest.CONTROLLER_TYPES, epoch), 0, null);
-                    return operations.insert(tx, op);
+                    return runner.insertClaimed(tx, op);
                 })
-                .replaceWith(new AllocationAccepted(allocationId, AllocationStatus.RELEASING, operationId));
+                .map(claimed -> new Releasing(new AllocationAccepted(allocationId, AllocationStatus.RELEASING, operationId),
+                        claimed));
     }
 
     private Uni<Void> whyNotAvailable(io.vertx.mutiny.sqlclient.SqlConnection tx, String hostId) {

@@ -54,6 +54,25 @@ public class OperationRepository {
                 .replaceWithVoid();
     }
 
+    /**
+     * Inserts a new operation already claimed by {@code replica} (RUNNING under a lease until
+     * {@code leaseUntil}, its first run counted), in the caller's transaction: the state a {@link #claim}
+     * right after the commit would leave, without that statement. Whoever inserts it must launch it once
+     * the transaction commits; if that replica dies first, the operation is resumed like any other whose
+     * lease lapsed (or at once by the replica's successor under the same name).
+     *
+     * @return the operation as claimed
+     */
+    public Uni<Operation> insertClaimed(SqlClient client, Operation op, String replica, Instant leaseUntil) {
+        return Sql.update(client, "INSERT INTO operations (" + COLUMNS + ") VALUES (#{id}, #{type}, #{target}, #{host}, "
+                + "#{payload}, 'RUNNING', 1, NULL, #{replica}, #{lease}, #{created}, #{created}, #{created}, NULL)",
+                params("id", op.operationId(), "type", op.type().wireName(), "target", op.target(), "host", op.hostId(),
+                        "payload", write(op.payload()), "created", ts(op.createdAt()), "replica", replica,
+                        "lease", ts(leaseUntil)))
+                .replaceWith(() -> new Operation(op.operationId(), op.type(), op.target(), op.hostId(), OperationStatus.RUNNING,
+                        0, null, op.createdAt(), op.createdAt(), null, op.payload(), 1, null));
+    }
+
     public Uni<Operation> find(SqlClient client, String operationId) {
         return Sql.query(client, "SELECT " + READ_COLUMNS + " FROM operations WHERE operation_id = #{id}", params("id", operationId))
                 .map(rows -> rows.iterator().hasNext() ? read(rows.iterator().next()) : null);

@@ -89,6 +89,15 @@ public class PipelineRunner {
         });
     }
 
+    /**
+     * Inserts {@code op} already claimed by this replica, in the caller's transaction (see
+     * {@link OperationRepository#insertClaimed}); {@link #launch} the item once that transaction commits.
+     * Saves the claim statement (and its commit) that {@link #claimAndLaunch} costs a new operation.
+     */
+    public Uni<Operation> insertClaimed(io.vertx.mutiny.sqlclient.SqlClient tx, Operation op) {
+        return operations.insertClaimed(tx, op, replica.id(), Sql.now().plus(config.lease()));
+    }
+
     /** Starts a claimed operation and forgets it: its pipeline records the outcome, whatever happens. */
     public void launch(Operation claimed) {
         run(claimed)
