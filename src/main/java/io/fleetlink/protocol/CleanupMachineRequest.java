@@ -19,6 +19,6 @@ public record CleanupMachineRequest(
      * a host over an unknown step.
      */
     public static final List<String> CONTROLLER_TYPES = List.of(CleanupStepType.PROCESS.wireName(),
-            CleanupStepType.GPU.wireName(), CleanupStepType.DATA.wireName(), CleanupStepType.SSH.wireName(), CleanupStepType.DOCKER.wireName(),
+            CleanupStepType.DOCKER.wireName(), CleanupStepType.GPU.wireName(), CleanupStepType.DATA.wireName(), CleanupStepType.SSH.wireName(),
             CleanupStepType.DATASETS.wireName());
 }

@@ -10,11 +10,16 @@ import java.util.Optional;
  */
 public enum CleanupStepType {
     PROCESS("process"),
-    /** After process, so the user's GPU processes are already gone; then the GPU health gate. */
+    /**
+     * Right after process: a tenant's containers often run their CUDA work as root inside the
+     * container, which the process step (the user's own processes) does not end; the gpu step would
+     * then find them on the GPUs and quarantine a healthy host.
+     */
+    DOCKER("docker"),
+    /** After process and docker, so everything the tenant ran is gone; then the GPU health gate. */
     GPU("gpu"),
     DATA("data"),
     SSH("ssh"),
-    DOCKER("docker"),
     DATASETS("datasets");
 
     private final String wireName;

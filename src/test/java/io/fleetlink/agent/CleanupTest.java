@@ -232,9 +232,9 @@ class CleanupTest {
                 .body("code", equalTo(500))
                 .body("message", containsString("docker ("))
                 .body("data.success", equalTo(false))
-                .body("data.steps.type", contains("data", "ssh", "docker", "datasets"))
-                .body("data.steps.success", contains(true, true, false, true))
-                .body("data.steps[2].message", containsString("cannot reach the Docker Engine at " + socket));
+                .body("data.steps.type", contains("docker", "data", "ssh", "datasets"))
+                .body("data.steps.success", contains(false, true, true, true))
+                .body("data.steps[0].message", containsString("cannot reach the Docker Engine at " + socket));
         assertThat(scratch.resolve("left.txt")).doesNotExist();
 
         try (AgentGrpc grpc = AgentGrpc.local()) {
@@ -243,8 +243,8 @@ class CleanupTest {
                     .addAllTypes(List.of("datasets", "docker", "data"))
                     .build());
             assertThat(response.getSuccess()).isFalse();
-            assertThat(response.getStepsList()).extracting(AgentProto.CleanupStep::getType).containsExactly("data", "docker", "datasets");
-            assertThat(response.getStepsList()).extracting(AgentProto.CleanupStep::getSuccess).containsExactly(true, false, true);
+            assertThat(response.getStepsList()).extracting(AgentProto.CleanupStep::getType).containsExactly("docker", "data", "datasets");
+            assertThat(response.getStepsList()).extracting(AgentProto.CleanupStep::getSuccess).containsExactly(false, true, true);
         }
     }
 
@@ -253,8 +253,8 @@ class CleanupTest {
         http().body(Map.of("user", user.name(), "dry_run", true))
                 .when().post("/api/v1/machine/cleanup")
                 // The fake nvidia-smi shows two GPUs, so the gpu step is among them.
-                .then().body("data.steps.type", contains("process", "gpu", "data", "ssh", "docker", "datasets"))
-                .body("data.steps[1].success", equalTo(true))
+                .then().body("data.steps.type", contains("process", "docker", "gpu", "data", "ssh", "datasets"))
+                .body("data.steps[4].success", equalTo(true))
                 .body("data.steps[2].success", equalTo(true))
                 .body("data.steps[3].success", equalTo(true))
                 .body("data.steps[5].success", equalTo(true));
@@ -269,7 +269,7 @@ class CleanupTest {
             http().body(Map.of("user", user.name(), "types", List.of("data", "nuke")))
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)
-                    .body("message", equalTo("types[1]: must be one of process, gpu, data, ssh, docker, datasets"));
+                    .body("message", equalTo("types[1]: must be one of process, docker, gpu, data, ssh, datasets"));
             http().body("{\"user\": \"" + user.name() + "\", \"types\": [\"data\"")
                     .when().post("/api/v1/machine/cleanup")
                     .then().statusCode(400)

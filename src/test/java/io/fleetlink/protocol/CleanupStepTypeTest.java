@@ -8,9 +8,9 @@ class CleanupStepTypeTest {
 
     @Test
     void keepsTheWireNamesAndTheirRunOrder() {
-        assertThat(CleanupStepType.wireNames()).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
+        assertThat(CleanupStepType.wireNames()).containsExactly("process", "docker", "gpu", "data", "ssh", "datasets");
         // What the controller asks for: every step, in run order; an older agent is asked again without gpu.
-        assertThat(CleanupMachineRequest.CONTROLLER_TYPES).containsExactly("process", "gpu", "data", "ssh", "docker", "datasets");
+        assertThat(CleanupMachineRequest.CONTROLLER_TYPES).containsExactly("process", "docker", "gpu", "data", "ssh", "datasets");
         assertThat(CleanupStepType.fromWireName("docker")).contains(CleanupStepType.DOCKER);
         assertThat(CleanupStepType.fromWireName("gpu")).contains(CleanupStepType.GPU);
     }

@@ -25,7 +25,7 @@ import io.fleetlink.protocol.CleanupStepType;
 import io.quarkus.logging.Log;
 
 /**
- * CleanupMachine: runs the requested steps (process, gpu, data, ssh, docker, datasets) in that order
+ * CleanupMachine: runs the requested steps (process, docker, gpu, data, ssh, datasets) in that order
  * for one tenant user, each to completion even when an earlier one failed, and reports every step.
  * No types means every step, gpu only on a machine with GPUs.
  * Blocking.
