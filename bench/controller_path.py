@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,6 +39,12 @@ def start_controller(procs, name, jar, protocol, jfr):
             "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.log.level=WARN",
             f"-Dfleetlink.store.path={procs.work / ('h2-' + name)}", "-jar", str(jar)]
     return procs.start(name, argv), port
+
+
+def call_with_id(api, path, body):
+    api.headers["X-Request-Id"] = uuid.uuid4().hex
+    api.headers["X-Fleetlink-Epoch"] = "0"
+    return api.call("POST", path, body)
 
 
 def sample(once, calls):
@@ -92,7 +99,13 @@ def main():
         rows = {"ping direct": lambda: direct.call("GET", "/api/v1/ping")}
         if "exec" in args.rows:
             rows["exec direct"] = lambda: direct.call("POST", "/api/v1/command/exec", TRUE)
+            # What the controller sends on every exec: a request id (the agent journals it) and the epoch.
+            with_id = harness.Api(http_port, harness.AGENT_TOKEN)
+            rows["exec direct + request id"] = lambda: call_with_id(with_id, "/api/v1/command/exec", TRUE)
+        pids = {name: proc.pid for name, proc, _ in controllers}
+        owner = {}
         for name, api in apis.items():
+            owner[f"health {name}"] = owner[f"exec {name}"] = pids[name]
             if "health" in args.rows:
                 rows[f"health {name}"] = lambda api=api: api.call("GET", "/api/v1/hosts/bench-00/health")
             if "exec" in args.rows:
@@ -100,18 +113,26 @@ def main():
         for once in rows.values():  # warm-up: the JIT and the connections
             sample(once, 300)
         results = {name: [] for name in rows}
+        cpu = {name: 0.0 for name in rows}  # the controller's CPU seconds over the row's calls (load-proof)
         rounds = 6
         for _ in range(rounds):
             for name, once in rows.items():
+                pid = owner.get(name)
+                before = harness.cpu_seconds(pid) if pid else 0.0
                 results[name].extend(sample(once, max(1, args.calls // rounds)))
+                cpu[name] += (harness.cpu_seconds(pid) - before) if pid else 0.0
         ping = summary(results["ping direct"])[0]
         exec_direct = summary(results["exec direct"])[0] if "exec direct" in results else None
-        print("| row | p50 ms | p99 ms | vs direct |")
-        print("|---|---|---|---|")
+        print("| row | p50 ms | p99 ms | vs direct (exec through a controller: vs direct with a request id) "
+              "| controller CPU ms per call |")
+        print("|---|---|---|---|---|")
         for name, samples in results.items():
             p50, p99 = summary(samples)
             base = ping if name.startswith(("ping", "health")) else exec_direct
-            print(f"| {name} | {p50:.2f} | {p99:.2f} | {p50 / base:.2f}x (+{p50 - base:.2f} ms) |")
+            if name.startswith("exec") and "exec direct + request id" in results and not name.startswith("exec direct"):
+                base = summary(results["exec direct + request id"])[0]
+            per_call = f"{cpu[name] * 1000 / len(samples):.2f}" if name in owner else ""
+            print(f"| {name} | {p50:.2f} | {p99:.2f} | {p50 / base:.2f}x (+{p50 - base:.2f} ms) | {per_call} |")
         print(f"agent pid {agent.pid}; controllers " + ", ".join(f"{n} pid {p.pid}" for n, p, _ in controllers))
     finally:
         procs.stop()

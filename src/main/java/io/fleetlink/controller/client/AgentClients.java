@@ -105,11 +105,20 @@ public class AgentClients {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<AgentRpc, Map<String, Timer>> timers = new java.util.EnumMap<>(AgentRpc.class);
     private final Map<AgentRpc, Counter> retryCounters = new ConcurrentHashMap<>();
+    private final io.netty.channel.EventLoopGroup grpcLoops;
     private final Counter healthUp;
     private final Counter healthDown;
 
     public AgentClients(AgentLinkConfig link, ControllerConfig config, ControllerAgentToken token, ObjectMapper json,
             AgentTls tls, MeterRegistry registry) {
+        this(link, config, token, json, tls, registry, null);
+    }
+
+    /** With {@code vertx}: gRPC channels share its event loops (NIO transport only) instead of starting their own. */
+    @jakarta.inject.Inject
+    public AgentClients(AgentLinkConfig link, ControllerConfig config, ControllerAgentToken token, ObjectMapper json,
+            AgentTls tls, MeterRegistry registry, io.vertx.core.Vertx vertx) {
+        this.grpcLoops = vertx != null && !vertx.isNativeTransportEnabled() ? vertx.nettyEventLoopGroup() : null;
         this.link = link;
         this.config = config;
         this.token = token;
@@ -329,7 +338,7 @@ public class AgentClients {
     private AgentClient create(HostAddress host, String credential) {
         return switch (link.protocol()) {
             case HTTP -> HttpAgentClient.withTls(host, credential, json, tls.httpTls(host), link.timeout());
-            case GRPC -> new GrpcAgentClient(host, credential, tls.grpcSslContext(host));
+            case GRPC -> new GrpcAgentClient(host, credential, tls.grpcSslContext(host), grpcLoops);
         };
     }
 

@@ -31,6 +31,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.smallrye.mutiny.Uni;
 
@@ -52,10 +54,24 @@ final class GrpcAgentClient implements AgentClient {
     private final MutinyAgentServiceGrpc.MutinyAgentServiceStub stub;
 
     GrpcAgentClient(HostAddress host, String token, Optional<SslContext> tls) {
+        this(host, token, tls, null);
+    }
+
+    /**
+     * With {@code loops}: the channel runs on these (NIO) event loops, the controller's own Vert.x ones,
+     * instead of a group of its own. Either way answers are handled on the channel's event loop thread
+     * ({@code directExecutor}), not handed to gRPC's default executor first: everything after an agent
+     * call is non-blocking Mutiny, as it is after an HTTP call, which also completes on an event loop.
+     */
+    GrpcAgentClient(HostAddress host, String token, Optional<SslContext> tls, EventLoopGroup loops) {
         this.host = host;
         this.authorization = "Bearer " + token;
         this.tls = tls.isPresent();
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host.address(), host.grpcPort());
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host.address(), host.grpcPort())
+                .directExecutor();
+        if (loops != null) {
+            builder.eventLoopGroup(loops).channelType(NioSocketChannel.class);
+        }
         if (tls.isPresent()) {
             builder.sslContext(tls.get()).useTransportSecurity();
         } else {
