@@ -152,6 +152,7 @@ class DeploymentFilesTest {
         assertThat(controllerConfig.at("/fleetlink/role").asText()).isEqualTo("controller");
         List<String> tokenFiles = new java.util.ArrayList<>(List.of(
                 controllerConfig.at("/fleetlink/controller/agent-token-secret-file").asText(),
+                controllerConfig.at("/fleetlink/controller/agent-exec-token-secret-file").asText(),
                 controllerConfig.at("/fleetlink/controller/auth/token-file").asText()));
         controllerConfig.at("/fleetlink/controller/auth/clients")
                 .forEach(client -> tokenFiles.add(client.path("token-file").asText()));

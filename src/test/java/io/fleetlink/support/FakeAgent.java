@@ -129,8 +129,10 @@ public final class FakeAgent implements AutoCloseable {
                 .willReturn(aResponse()
                         .withStatus(400)
                         .withHeader("Content-Type", "application/json")
-                        .withBody("{\"success\":false,\"code\":400,\"message\":\"types[1]: must be one of process, "
-                                + "data, ssh, docker, datasets\"}")));
+                        // An older agent names the entry of types that holds gpu, wherever it is.
+                        .withBody("{\"success\":false,\"code\":400,\"message\":\"types["
+                                + io.fleetlink.protocol.CleanupMachineRequest.CONTROLLER_TYPES.indexOf("gpu")
+                                + "]: must be one of process, data, ssh, docker, datasets\"}")));
         server.stubFor(post(urlEqualTo("/api/v1/machine/cleanup"))
                 .atPriority(2)
                 .willReturn(aResponse()
