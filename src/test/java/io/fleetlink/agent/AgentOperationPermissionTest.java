@@ -33,6 +33,7 @@ import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.proto.agent.v1.AgentServiceGrpc;
 import io.fleetlink.protocol.AgentRpc;
 import io.fleetlink.support.AgentGrpc;
+import io.fleetlink.support.AuditCapture;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

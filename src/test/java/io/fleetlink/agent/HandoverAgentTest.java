@@ -35,6 +35,7 @@ import io.fleetlink.proto.agent.v1.AgentServiceGrpc;
 import io.fleetlink.protocol.AgentRpc;
 import io.fleetlink.protocol.ExecuteCommandResponse;
 import io.fleetlink.support.AgentGrpc;
+import io.fleetlink.support.AuditCapture;
 import io.fleetlink.support.RealParts;
 import io.fleetlink.support.TestCommands;
 import io.fleetlink.support.TestFiles;

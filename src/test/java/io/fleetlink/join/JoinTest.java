@@ -14,11 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 import jakarta.inject.Inject;
 
@@ -33,6 +28,7 @@ import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.security.HostTokens;
 import io.fleetlink.security.LocalAgentToken;
 import io.fleetlink.support.AgentGrpc;
+import io.fleetlink.support.AuditCapture;
 import io.fleetlink.support.ControllerApiClient;
 import io.fleetlink.support.JoiningAgentProfile;
 import io.fleetlink.support.ManagementPort;
@@ -147,9 +143,7 @@ class JoinTest {
     @Test
     @Order(2)
     void aUsedSingleUseTokenIsRefusedAndARejoinOfTheSameHostIsIdempotent() {
-        List<String> audit = new CopyOnWriteArrayList<>();
-        Handler capture = capture(audit);
-        try {
+        try (AuditCapture capture = AuditCapture.install()) {
             String joinToken = createToken(1, "10m");
             Response first = join(joinToken, "gpu-join-a", "127.0.0.1", 9);
             assertThat(first.statusCode()).as(first.asString()).isEqualTo(201);
@@ -185,6 +179,7 @@ class JoinTest {
             assertThat(takeover.statusCode()).isEqualTo(409);
             assertThat(takeover.jsonPath().getString("message")).contains("already registered (by hand)");
 
+            List<String> audit = capture.text();
             String id = joinToken.substring(0, 12);
             assertThat(audit).anySatisfy(line -> assertThat(line).contains("credential=join-token:" + id,
                     "host_id=gpu-join-a", "status=201"));
@@ -192,8 +187,6 @@ class JoinTest {
                     "host_id=gpu-join-b", "status=401", "used up"));
             assertThat(String.join("\n", audit)).doesNotContain(joinToken.substring(13),
                     first.jsonPath().getString("data.token"));
-        } finally {
-            Logger.getLogger("fleetlink.audit").removeHandler(capture);
         }
     }
 
@@ -255,24 +248,5 @@ class JoinTest {
         assertThat(tokenRow(joinToken)).containsEntry("uses", 0);
         given().header("Authorization", "Bearer " + ADMIN).when().get("/api/v1/join-tokens")
                 .then().statusCode(200).body("data.token", not(hasItem(joinToken)));
-    }
-
-    private static Handler capture(List<String> lines) {
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(new SimpleFormatter().formatMessage(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger.getLogger("fleetlink.audit").addHandler(handler);
-        return handler;
     }
 }

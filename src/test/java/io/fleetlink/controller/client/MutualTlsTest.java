@@ -280,21 +280,10 @@ class MutualTlsTest {
      * then a read, so a refused client certificate surfaces as an IOException. The agent's serial.
      */
     private static BigInteger handshake(int port, Path cert, Path key) throws Exception {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        java.security.cert.Certificate certificate = java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(java.nio.file.Files.newInputStream(cert));
-        String pem = java.nio.file.Files.readString(key);
-        byte[] der = java.util.Base64.getMimeDecoder().decode(pem.substring(pem.indexOf("-----BEGIN PRIVATE KEY-----") + 27,
-                pem.indexOf("-----END PRIVATE KEY-----")));
-        keys.setKeyEntry("c", java.security.KeyFactory.getInstance("RSA").generatePrivate(
-                new java.security.spec.PKCS8EncodedKeySpec(der)), "p".toCharArray(), new java.security.cert.Certificate[] { certificate });
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, "p".toCharArray());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(tls(null).trustStore().orElseThrow());
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        context.init(keyManagers(cert, key), tmf.getTrustManagers(), null);
         boolean grpc = port == TestPorts.grpcPort();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);

@@ -14,11 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 
 import jakarta.ws.rs.HttpMethod;
@@ -30,6 +25,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.fleetlink.config.ApiRole;
+import io.fleetlink.support.AuditCapture;
 import io.fleetlink.support.SecuredFleetProfile;
 import io.fleetlink.web.ControllerApi;
 import io.quarkus.test.junit.QuarkusTest;
@@ -179,24 +175,8 @@ class ApiRolesTest {
 
     @Test
     void theAuditLogNamesTheCredentialOfEveryMutatingCall() {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Logger audit = Logger.getLogger("fleetlink.audit");
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(new SimpleFormatter().formatMessage(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        audit.addHandler(handler);
-        try {
+        List<String> lines;
+        try (AuditCapture audit = AuditCapture.install()) {
             given().header("Authorization", "Bearer " + SecuredFleetProfile.OPERATOR_TOKEN).header("X-Request-Id", "audit-1")
                     .contentType("application/json").body("{}")
                     .when().post("/api/v1/hosts/gpu-none/cleanup");
@@ -205,8 +185,7 @@ class ApiRolesTest {
                     .when().post("/api/v1/hosts/gpu-none/cleanup").then().statusCode(403);
             given().header("Authorization", "Bearer " + SecuredFleetProfile.VIEWER_TOKEN).when().get("/api/v1/hosts")
                     .then().statusCode(200);
-        } finally {
-            audit.removeHandler(handler);
+            lines = audit.text();
         }
         assertThat(lines).anySatisfy(line -> assertThat(line).contains("credential=oncall", "role=operator",
                 "method=POST", "path=/api/v1/hosts/gpu-none/cleanup", "request_id=audit-1"));

@@ -1,24 +1,28 @@
-package io.fleetlink.agent;
+package io.fleetlink.support;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.agent.handler.AuditLog;
 
-/** Collects the lines written on the audit category, each parsed as the JSON object it must be. */
-final class AuditCapture extends Handler implements AutoCloseable {
+/**
+ * Collects the lines written on the audit category: the agent's, each parsed as the JSON object it must
+ * be ({@link #lines()}), and the controller's {@code key=value} lines as text ({@link #text()}).
+ */
+public final class AuditCapture extends Handler implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    static AuditCapture install() {
+    public static AuditCapture install() {
         AuditCapture capture = new AuditCapture();
         Logger.getLogger(AuditLog.CATEGORY).addHandler(capture);
         return capture;
@@ -26,11 +30,16 @@ final class AuditCapture extends Handler implements AutoCloseable {
 
     @Override
     public void publish(LogRecord record) {
-        lines.add(record.getMessage());
+        lines.add(new SimpleFormatter().formatMessage(record));
+    }
+
+    /** Every line so far, as written. */
+    public List<String> text() {
+        return List.copyOf(lines);
     }
 
     /** Every line so far, parsed; a line that is not one JSON object fails the test. */
-    List<JsonNode> lines() {
+    public List<JsonNode> lines() {
         return lines.stream().map(line -> {
             try {
                 JsonNode node = JSON.readTree(line);
@@ -45,7 +54,7 @@ final class AuditCapture extends Handler implements AutoCloseable {
     }
 
     /** The lines of {@code requestId} with {@code event}. */
-    List<JsonNode> of(String requestId, String event) {
+    public List<JsonNode> of(String requestId, String event) {
         return lines().stream()
                 .filter(line -> requestId.equals(line.path("request_id").asText()))
                 .filter(line -> event.equals(line.path("event").asText()))
