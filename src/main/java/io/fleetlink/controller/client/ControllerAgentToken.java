@@ -125,11 +125,7 @@ public class ControllerAgentToken {
      * unless exec tokens are per host ({@code agent-exec-token-secret}).
      */
     public Optional<String> execDerivedFor(String hostId) {
-        if (execMode != Mode.PER_HOST) {
-            return Optional.empty();
-        }
-        return Optional.of(HostTokens.derive(execSource.current()
-                .orElseThrow(() -> new IllegalStateException("no agent exec token: " + execSource.origin())), hostId));
+        return execMode == Mode.PER_HOST ? forExec(hostId) : Optional.empty();
     }
 
     /** The token an admin installs on {@code hostId}; empty unless tokens are per host. */
