@@ -314,6 +314,15 @@ public interface AgentConfig {
         @WithDefault("1048576")
         @Min(0)
         int maxOutputBytes();
+
+        /**
+         * Keep one launcher waiting where commands run in their own cgroup: a root {@code bash} already
+         * in an empty cgroup and session of its own, which becomes the next command, so that a call costs
+         * one exec instead of three and no cgroup move (which can wait milliseconds for the kernel). False:
+         * every command makes its process and joins its cgroup during its call.
+         */
+        @WithDefault("true")
+        boolean warmLauncher();
     }
 
     interface Gpu {

@@ -3,16 +3,19 @@ package io.fleetlink.agent;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -41,6 +44,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
+import io.vertx.core.json.JsonObject;
 
 @QuarkusTest
 @TestProfile(ExecEnabledProfile.class)
@@ -490,6 +494,81 @@ class CommandExecTest {
         if (cgroups.usable()) {
             assertThat(Processes.withEnv(MARK, mark)).isEmpty();
         }
+    }
+
+    @Test
+    void waitingLauncherHoldsNothingOfTheAgent() throws Exception {
+        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
+        exec("""
+                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
+        long launcher = awaitLauncher();
+        // Empty environment: the agent's (which may hold its token) never reaches a launcher.
+        assertThat(Files.readAllBytes(Path.of("/proc/" + launcher + "/environ"))).isEmpty();
+        // Already in a cgroup of its own under the agent's, and the leader of a session of its own.
+        String cgroup = Files.readString(Path.of("/proc/" + launcher + "/cgroup"));
+        assertThat(cgroup).containsPattern("(?m)^0::/.*fleetlink/exec-[0-9a-f-]+$");
+        String stat = Files.readString(Path.of("/proc/" + launcher + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertThat(Long.parseLong(fields[3])).as("session id").isEqualTo(launcher);
+    }
+
+    @Test
+    void launcherPassesEveryArgumentAsDataAndBecomesTheCommand() throws Exception {
+        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
+        exec("""
+                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
+        long launcher = awaitLauncher();
+        Path witness = scratch.resolve("launcher-" + UUID.randomUUID());
+        // Empty, multi-line, glob and substitution arguments reach the program as they are: nothing is evaluated.
+        String body = new JsonObject()
+                .put("command", List.of("/bin/sh", "-c", "printf '[%s]' \"$@\"; echo; echo $$; pwd; echo \"$GREETING\"",
+                        "zero", "", "a\nb", "$(touch " + witness + ")", "*", "-n"))
+                .put("working_dir", scratch.toString())
+                .put("env", Map.of("GREETING", "$(id) x\ny"))
+                .encode();
+        String stdout = exec(body)
+                .statusCode(200)
+                .body("data.exit_code", equalTo(0))
+                .extract().jsonPath().getString("data.stdout");
+        assertThat(stdout).isEqualTo("[][a\nb][$(touch " + witness + ")][*][-n]\n" + launcher + "\n"
+                + scratch.toRealPath() + "\n$(id) x\ny\n");
+        assertThat(witness).doesNotExist();
+    }
+
+    @Test
+    void commandStillRunsWhenItsLauncherWasKilled() throws Exception {
+        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
+        exec("""
+                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
+        long launcher = awaitLauncher();
+        ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
+        for (int i = 0; i < 3; i++) {
+            exec("""
+                    {"command": ["/bin/sh", "-c", "echo ran"]}""")
+                    .statusCode(200)
+                    .body("data.exit_code", equalTo(0))
+                    .body("data.stdout", equalTo("ran\n"));
+        }
+        assertThat(awaitLauncher()).as("a new launcher replaces the killed one").isNotEqualTo(launcher);
+    }
+
+    /**
+     * The pid of the launcher this agent keeps waiting, once it has joined its cgroup (it is made in the
+     * background after a call).
+     */
+    private static long awaitLauncher() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> launcher = ProcessHandle.current().children()
+                    .filter(child -> child.info().arguments().map(args -> List.of(args).contains("fleetlink-launcher"))
+                            .orElse(false))
+                    .findFirst();
+            if (launcher.isPresent() && Files.readString(Path.of("/proc/" + launcher.get().pid() + "/cgroup")).contains("/exec-")) {
+                return launcher.get().pid();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no launcher waited within 10 s");
     }
 
     /** A throw-away account with a uid above the floor, created once and deleted after the class. */

@@ -25,6 +25,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.fleetlink.agent.AgentException;
 import io.fleetlink.agent.os.CappedOutput;
 import io.fleetlink.agent.os.ExecCgroups;
+import io.fleetlink.agent.os.ExecLaunchers;
 import io.fleetlink.agent.os.Executables;
 import io.fleetlink.agent.os.ProcFs;
 import io.fleetlink.agent.os.Signals;
@@ -33,6 +34,7 @@ import io.fleetlink.agent.os.Users;
 import io.fleetlink.config.AgentConfig;
 import io.fleetlink.protocol.ExecuteCommandRequest;
 import io.fleetlink.protocol.ExecuteCommandResponse;
+import io.quarkus.logging.Log;
 
 /**
  * ExecuteCommand on the machine: checks the request against the allowlists and the input rules, then
@@ -96,18 +98,21 @@ public class CommandRunner {
     private final ProcFs procFs;
     private final Signals signals;
     private final ExecCgroups cgroups;
+    private final ExecLaunchers launchers;
     private final ExecutorService drainers = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "fleetlink-exec-output");
         thread.setDaemon(true);
         return thread;
     });
 
-    public CommandRunner(AgentConfig config, Users users, ProcFs procFs, Signals signals, ExecCgroups cgroups) {
+    public CommandRunner(AgentConfig config, Users users, ProcFs procFs, Signals signals, ExecCgroups cgroups,
+            ExecLaunchers launchers) {
         this.config = config;
         this.users = users;
         this.procFs = procFs;
         this.signals = signals;
         this.cgroups = cgroups;
+        this.launchers = launchers;
     }
 
     @PreDestroy
@@ -131,7 +136,7 @@ public class CommandRunner {
         Executables.Trusted program = allowedProgram(command.get(0));
         Optional<UserAccount> account = Optional.ofNullable(request.user()).map(users::requireTenant);
 
-        List<String> argv = new ArrayList<>(List.of(helper("setsid"), "--"));
+        List<String> argv = new ArrayList<>();
         if (account.isPresent()) {
             argv.addAll(List.of(helper("setpriv"), "--reuid=" + account.get().uid(), "--regid=" + account.get().gid(),
                     "--init-groups", "--"));
@@ -173,38 +178,63 @@ public class CommandRunner {
 
     private ExecuteCommandResponse execute(Launch launch) {
         long started = System.nanoTime();
-        Optional<ExecCgroups.Cgroup> cgroup = cgroups.create();
-        List<String> argv = launch.argv();
-        if (cgroup.isPresent()) {
-            // The wrapper moves itself into the cgroup before it becomes the command, so every process
-            // the command ever starts is born inside it.
-            argv = new ArrayList<>(List.of(helper("sh"), "-c", JOIN_CGROUP, "fleetlink-exec", cgroup.get().procs().toString()));
-            argv.addAll(launch.argv());
+        Optional<ExecLaunchers.Launcher> launcher = cgroups.usable() ? launchers.take() : Optional.empty();
+        Optional<ExecCgroups.Cgroup> cgroup = launcher.map(ExecLaunchers.Launcher::cgroup);
+        Process process = null;
+        if (launcher.isPresent()) {
+            try {
+                process = launcher.get().start(launch.workingDir(), launch.env(), launch.argv());
+            } catch (IOException e) {
+                // Nothing ran: the launcher died before it read the command. Its cgroup is emptied (whatever
+                // is left of it killed) and the command starts cold instead.
+                Log.warnf("a waiting launcher was gone (%s); the command starts cold", e.getMessage());
+                release(cgroup);
+            }
+        }
+        if (process == null) {
+            cgroup = cgroups.create();
         }
         try {
-            return execute(launch, argv, cgroup, started);
+            if (process == null) {
+                process = startCold(launch, cgroup);
+            }
+            return collect(launch, process, cgroup, started);
         } finally {
-            if (cgroup.isPresent()) {
-                try {
-                    // Kills what is left, if anything, and keeps the emptied cgroup for the next command.
-                    cgroups.release(cgroup.get(), AFTER_KILL_WAIT);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            release(cgroup);
+        }
+    }
+
+    /** Empties the command's cgroup, killing what is left, and keeps it for the next command. */
+    private void release(Optional<ExecCgroups.Cgroup> cgroup) {
+        if (cgroup.isPresent()) {
+            try {
+                cgroups.release(cgroup.get(), AFTER_KILL_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
 
-    private ExecuteCommandResponse execute(Launch launch, List<String> argv, Optional<ExecCgroups.Cgroup> cgroup, long started) {
+    /**
+     * Starts the command without a waiting launcher: a new session ({@code setsid}) and, with a cgroup,
+     * first an {@code sh} that moves itself into it and becomes the command, so every process the command
+     * ever starts is born inside it.
+     */
+    private Process startCold(Launch launch, Optional<ExecCgroups.Cgroup> cgroup) {
+        List<String> argv = new ArrayList<>();
+        if (cgroup.isPresent()) {
+            argv.addAll(List.of(helper("sh"), "-c", JOIN_CGROUP, "fleetlink-exec", cgroup.get().procs().toString()));
+        }
+        argv.addAll(List.of(helper("setsid"), "--"));
+        argv.addAll(launch.argv());
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(launch.workingDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // Start from nothing: the agent's own environment may hold its token.
         builder.environment().clear();
         builder.environment().putAll(launch.env());
-        Process process;
         try {
-            process = builder.start();
+            return builder.start();
         } catch (IOException e) {
             if (String.valueOf(e.getMessage()).contains("error=7,")) { // E2BIG: a smaller stack limit than assumed
                 throw AgentException.badRequest("command", "arguments and environment together exceed the kernel's limit "
@@ -212,7 +242,11 @@ public class CommandRunner {
             }
             throw AgentException.internal("cannot start " + launch.program() + ": " + e.getMessage(), e);
         }
-        // setsid made the child the leader of a new session and process group, so its pid is the group id.
+    }
+
+    private ExecuteCommandResponse collect(Launch launch, Process process, Optional<ExecCgroups.Cgroup> cgroup, long started) {
+        // setsid made the child (or the launcher before it) the leader of a new session and process group,
+        // so its pid is the group id.
         int group = (int) process.pid();
         int cap = config.exec().maxOutputBytes();
         CappedOutput stdout = CappedOutput.drain(process.getInputStream(), cap, drainers);

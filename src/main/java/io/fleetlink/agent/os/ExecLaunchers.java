@@ -1,0 +1,277 @@
+package io.fleetlink.agent.os;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fleetlink.config.AgentConfig;
+import io.quarkus.logging.Log;
+
+/**
+ * Commands that start without waiting for a process to be made, a shell to load and a cgroup to be
+ * joined: a <em>launcher</em> is a root {@code bash}, started in a session of its own by {@code setsid},
+ * that has already moved itself into an empty exec cgroup and waits on its stdin for one command
+ * (working directory, environment, argv, each NUL-terminated), then becomes it with {@code exec}. The
+ * call itself costs one {@code exec} (two for a tenant: {@code setpriv}); the rest happened before the
+ * call. One launcher is kept ready and the next one is made while a command runs.
+ *
+ * <p>Why: joining a cgroup takes the kernel's {@code cgroup_threadgroup_rwsem} for writing, which waits
+ * for an RCU grace period when no process moved between cgroups recently: about 7 ms after 50 ms without
+ * a move on the development machine, 22 ms once under load, so a spaced-out exec (the usual case) paid
+ * it on every call (a cgroup2 mounted with {@code favordynmods} avoids the wait; systemd does not mount
+ * it so). And the cold path runs three programs ({@code sh} to join, {@code setsid}, the command).
+ *
+ * <p>The launcher's script is a constant; what it reads is data: no field is ever evaluated, the
+ * variables are exported by name ({@code export -- NAME=value}) and the program is executed from the
+ * array. Its own environment is empty (the agent's may hold its token); bash adds {@code SHLVL=0} to the
+ * command's environment, and nothing else of its own. Blocking.
+ */
+@ApplicationScoped
+public class ExecLaunchers {
+
+    /**
+     * $1: the cgroup's cgroup.procs. Joins first (the readiness the agent checks), then reads the command:
+     * directory, variable count n, n NAME=value entries, argv. {@code mapfile -d ''} needs bash 4.4 (2016);
+     * an older bash exits 125 before joining and launchers are switched off.
+     */
+    static final String SCRIPT = """
+            ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)) || exit 125
+            echo $$ > "$1" || exit 125
+            mapfile -d '' -t a || exit 125
+            [[ ${a[1]} =~ ^[0-9]+$ ]] && n=${a[1]} && (( ${#a[@]} > 2 + n )) || exit 125
+            cd -P -- "${a[0]}" || exit 125
+            unset PWD OLDPWD
+            for ((i = 2; i < 2 + n; i++)); do export -- "${a[i]}" || exit 125; done
+            exec -- "${a[@]:2+n}" </dev/null
+            """;
+
+    /** The exit status of a launcher that could not start or read its command. */
+    static final int LAUNCHER_FAILED = 125;
+
+    /** A launcher that is ready: alive and inside its (otherwise empty) cgroup. */
+    public static final class Launcher {
+        private final Process process;
+        private final ExecCgroups.Cgroup cgroup;
+
+        Launcher(Process process, ExecCgroups.Cgroup cgroup) {
+            this.process = process;
+            this.cgroup = cgroup;
+        }
+
+        /** The launcher's cgroup: the command's once it started. */
+        public ExecCgroups.Cgroup cgroup() {
+            return cgroup;
+        }
+
+        /**
+         * Hands the command over: the launcher becomes {@code argv[0]} in {@code directory} with exactly
+         * {@code env} (and bash's {@code SHLVL}), stdin {@code /dev/null}. Returns the process, whose pid
+         * leads the command's session. An IOException means nothing was started: the launcher is gone.
+         */
+        public Process start(Path directory, Map<String, String> env, List<String> argv) throws IOException {
+            ByteArrayOutputStream fields = new ByteArrayOutputStream();
+            field(fields, directory.toString());
+            field(fields, Integer.toString(env.size()));
+            env.forEach((name, value) -> field(fields, name + "=" + value));
+            argv.forEach(arg -> field(fields, arg));
+            try (OutputStream stdin = process.getOutputStream()) {
+                fields.writeTo(stdin);
+            }
+            return process;
+        }
+
+        /** Alive, and its pid listed in its cgroup: it joined and waits for its command. */
+        boolean ready() {
+            if (!process.isAlive()) {
+                return false;
+            }
+            try {
+                String pid = Long.toString(process.pid());
+                return Files.readAllLines(cgroup.procs(), StandardCharsets.US_ASCII).contains(pid);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        private static void field(ByteArrayOutputStream out, String value) {
+            out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+            out.write(0);
+        }
+    }
+
+    private final ExecCgroups cgroups;
+    private final boolean enabled;
+    private final ExecutorService maker = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "fleetlink-exec-launcher");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean making = new AtomicBoolean();
+    private final Object lock = new Object();
+    private Launcher next;
+    private volatile boolean disabled;
+    private volatile boolean closed;
+
+    public ExecLaunchers(ExecCgroups cgroups, AgentConfig config) {
+        this.cgroups = cgroups;
+        this.enabled = config.exec().warmLauncher();
+    }
+
+    /**
+     * The ready launcher, if there is one (empty: start the command cold); a new one is made in the
+     * background either way. A launcher that is still starting is kept for a later call.
+     */
+    public Optional<Launcher> take() {
+        if (!enabled || disabled || closed) {
+            return Optional.empty();
+        }
+        Launcher taken = null;
+        synchronized (lock) {
+            if (next != null && next.ready()) {
+                taken = next;
+                next = null;
+            } else if (next != null && !next.process.isAlive()) {
+                discard(next);
+                next = null;
+            }
+        }
+        refill();
+        return Optional.ofNullable(taken);
+    }
+
+    /** Kills the launcher waiting for a command and empties its cgroup: nothing is left when the agent stops. */
+    @PreDestroy
+    void close() {
+        closed = true;
+        maker.shutdownNow();
+        Launcher waiting;
+        synchronized (lock) {
+            waiting = next;
+            next = null;
+        }
+        if (waiting != null) {
+            try {
+                // Removed, not kept for reuse: the idle cgroups may already be gone with ExecCgroups.
+                waiting.cgroup.killAndRemove(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void refill() {
+        if (!making.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            maker.execute(() -> {
+                try {
+                    make();
+                } finally {
+                    making.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            making.set(false); // the agent is stopping
+        }
+    }
+
+    private void make() {
+        synchronized (lock) {
+            if (next != null || closed) {
+                return;
+            }
+        }
+        Optional<ExecCgroups.Cgroup> cgroup = cgroups.create();
+        if (cgroup.isEmpty()) {
+            disable("commands have no cgroup on this machine");
+            return;
+        }
+        Launcher launcher;
+        try {
+            ProcessBuilder builder = new ProcessBuilder(List.of(helper("setsid"), "--", helper("bash"), "--norc", "--noprofile",
+                    "-c", SCRIPT, "fleetlink-launcher", cgroup.get().procs().toString()))
+                    .directory(Path.of("/").toFile());
+            // Nothing of the agent's environment (it may hold its token): the command's comes on stdin.
+            builder.environment().clear();
+            Process process = builder.start();
+            launcher = new Launcher(process, cgroup.get());
+        } catch (IOException | IllegalStateException e) {
+            release(cgroup.get());
+            disable("cannot start bash: " + e.getMessage());
+            return;
+        }
+        launcher.process.onExit().thenAccept(process -> {
+            if (process.exitValue() == LAUNCHER_FAILED && stillWaiting(launcher)) {
+                disable("a launcher exited with " + LAUNCHER_FAILED + " before it was used (bash older than 4.4, "
+                        + "or it could not join its cgroup)");
+            }
+        });
+        boolean keep;
+        synchronized (lock) {
+            keep = next == null && !closed;
+            if (keep) {
+                next = launcher;
+            }
+        }
+        if (!keep) {
+            discard(launcher);
+        }
+    }
+
+    private boolean stillWaiting(Launcher launcher) {
+        synchronized (lock) {
+            if (next != launcher) {
+                return false;
+            }
+            next = null;
+        }
+        discard(launcher);
+        return true;
+    }
+
+    private void discard(Launcher launcher) {
+        launcher.process.destroyForcibly();
+        release(launcher.cgroup);
+    }
+
+    private void release(ExecCgroups.Cgroup cgroup) {
+        try {
+            cgroups.release(cgroup, Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void disable(String why) {
+        if (!disabled) {
+            disabled = true;
+            Log.warnf("commands start cold, without a waiting launcher (%s): each call makes its process and joins "
+                    + "its cgroup itself", why);
+        }
+    }
+
+    private static String helper(String name) {
+        Path found = Executables.find(name)
+                .orElseThrow(() -> new IllegalStateException(name + " is not installed"));
+        try {
+            return Executables.trusted(found).execPath().toString();
+        } catch (Executables.UntrustedException e) {
+            throw new IllegalStateException(found + " is not safe to run as root: " + e.getMessage());
+        }
+    }
+}
