@@ -164,12 +164,7 @@ public class ExecLaunchers {
             next = null;
         }
         if (waiting != null) {
-            try {
-                // Removed, not kept for reuse: the idle cgroups may already be gone with ExecCgroups.
-                waiting.cgroup.killAndRemove(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            removeCgroup(waiting);
         }
     }
 
@@ -246,7 +241,21 @@ public class ExecLaunchers {
 
     private void discard(Launcher launcher) {
         launcher.process.destroyForcibly();
-        release(launcher.cgroup);
+        if (closed) {
+            removeCgroup(launcher);
+        } else {
+            release(launcher.cgroup);
+        }
+    }
+
+    /** Kills what is in the launcher's cgroup and removes it, rather than keep it for a command to come. */
+    private static void removeCgroup(Launcher launcher) {
+        try {
+            // Removed, not kept for reuse: the idle cgroups may already be gone with ExecCgroups.
+            launcher.cgroup.killAndRemove(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void release(ExecCgroups.Cgroup cgroup) {
