@@ -236,7 +236,9 @@ def start_sshd(procs, index, key_pub):
     directory.mkdir()
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(directory / "hostkey")], check=True)
     (directory / "authorized_keys").write_text(key_pub)
-    os.chmod(directory / "authorized_keys", 0o600)
+    # sshd reads it as the peer user (a public key: readable by all is fine); the work dir is passable.
+    os.chmod(directory / "authorized_keys", 0o644)
+    os.chmod(procs.work, 0o711)
     config = directory / "sshd_config"
     config.write_text("\n".join([
         f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {directory / 'hostkey'}",
@@ -356,6 +358,12 @@ def run(procs, args, n):
 
     peer_rows = []
     if peers_ok:
+        # The peers log in as a fresh account with the distribution's default shell files: a login as root
+        # on a development machine runs whatever its .bashrc does (here pyenv's init, a few hundred ms),
+        # which is not what ssh costs on a fleet host.
+        peer_user = f"flb{uuid.uuid4().hex[:6]}"
+        subprocess.run(["useradd", "-m", "-s", "/bin/bash", peer_user], check=True)
+        procs.users.append(peer_user)
         key = procs.work / "client_key"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         sshds = [start_sshd(procs, index, (procs.work / "client_key.pub").read_text()) for index in range(args.agents)]
@@ -364,7 +372,7 @@ def run(procs, args, n):
         ssh_config = procs.work / "ssh_config"
         ssh_config.write_text("".join(
             f"Host bench-{index:02d}\n  HostName 127.0.0.1\n  Port {sshds[index % len(sshds)][1]}\n"
-            f"  User root\n  IdentityFile {key}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n"
+            f"  User {peer_user}\n  IdentityFile {key}\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n"
             f"  LogLevel ERROR\n  BatchMode yes\n" for index in range(args.hosts)))
         sshd_pids = [proc.pid for proc, _ in sshds]
         ssh = measure("peer: ssh host true", n(50),

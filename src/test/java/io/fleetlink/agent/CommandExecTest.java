@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fleetlink.agent.os.ExecCgroups;
+import io.fleetlink.agent.os.ExecLaunchers;
 import io.fleetlink.proto.agent.v1.AgentProto;
 import io.fleetlink.support.AgentGrpc;
 import io.fleetlink.support.RealParts;
@@ -533,6 +534,23 @@ class CommandExecTest {
         assertThat(stdout).isEqualTo("[][a\nb][$(touch " + witness + ")][*][-n]\n" + launcher + "\n"
                 + scratch.toRealPath() + "\n$(id) x\ny\n");
         assertThat(witness).doesNotExist();
+    }
+
+    @Test
+    void longCommandStartsColdAndLeavesTheLauncherWaiting() throws Exception {
+        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
+        exec("""
+                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
+        long launcher = awaitLauncher();
+        // Over what a launcher is handed (bash reads a pipe a byte at a time): the command starts cold.
+        String word = "x".repeat(ExecLaunchers.MAX_REQUEST_BYTES);
+        String body = new JsonObject().put("command", List.of("/bin/sh", "-c", "echo ${#1} $$", "zero", word)).encode();
+        String stdout = exec(body)
+                .statusCode(200)
+                .body("data.exit_code", equalTo(0))
+                .extract().jsonPath().getString("data.stdout");
+        assertThat(stdout).startsWith(word.length() + " ").isNotEqualTo(word.length() + " " + launcher + "\n");
+        assertThat(awaitLauncher()).as("the waiting launcher was not used").isEqualTo(launcher);
     }
 
     @Test

@@ -178,12 +178,15 @@ public class CommandRunner {
 
     private ExecuteCommandResponse execute(Launch launch) {
         long started = System.nanoTime();
-        Optional<ExecLaunchers.Launcher> launcher = cgroups.usable() ? launchers.take() : Optional.empty();
+        byte[] request = ExecLaunchers.request(launch.workingDir(), launch.env(), launch.argv());
+        Optional<ExecLaunchers.Launcher> launcher = cgroups.usable() && request.length <= ExecLaunchers.MAX_REQUEST_BYTES
+                ? launchers.take()
+                : Optional.empty();
         Optional<ExecCgroups.Cgroup> cgroup = launcher.map(ExecLaunchers.Launcher::cgroup);
         Process process = null;
         if (launcher.isPresent()) {
             try {
-                process = launcher.get().start(launch.workingDir(), launch.env(), launch.argv());
+                process = launcher.get().start(request);
             } catch (IOException e) {
                 // Nothing ran: the launcher died before it read the command. Its cgroup is emptied (whatever
                 // is left of it killed) and the command starts cold instead.
