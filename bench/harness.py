@@ -364,6 +364,8 @@ def run(procs, args, n):
         peer_user = f"flb{uuid.uuid4().hex[:6]}"
         subprocess.run(["useradd", "-m", "-s", "/bin/bash", peer_user], check=True)
         procs.users.append(peer_user)
+        # No password, but not locked ('!'): sshd without PAM refuses a locked account even a key login.
+        subprocess.run(["usermod", "-p", "*", peer_user], check=True)
         key = procs.work / "client_key"
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         sshds = [start_sshd(procs, index, (procs.work / "client_key.pub").read_text()) for index in range(args.agents)]
