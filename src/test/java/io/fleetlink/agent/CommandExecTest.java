@@ -499,10 +499,7 @@ class CommandExecTest {
 
     @Test
     void waitingLauncherHoldsNothingOfTheAgent() throws Exception {
-        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
-        exec("""
-                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
-        long launcher = awaitLauncher();
+        long launcher = waitingLauncher();
         // Empty environment: the agent's (which may hold its token) never reaches a launcher.
         assertThat(Files.readAllBytes(Path.of("/proc/" + launcher + "/environ"))).isEmpty();
         // Already in a cgroup of its own under the agent's, and the leader of a session of its own.
@@ -515,10 +512,7 @@ class CommandExecTest {
 
     @Test
     void launcherPassesEveryArgumentAsDataAndBecomesTheCommand() throws Exception {
-        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
-        exec("""
-                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
-        long launcher = awaitLauncher();
+        long launcher = waitingLauncher();
         Path witness = scratch.resolve("launcher-" + UUID.randomUUID());
         // Empty, multi-line, glob and substitution arguments reach the program as they are: nothing is evaluated.
         String body = new JsonObject()
@@ -538,10 +532,7 @@ class CommandExecTest {
 
     @Test
     void longCommandStartsColdAndLeavesTheLauncherWaiting() throws Exception {
-        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
-        exec("""
-                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
-        long launcher = awaitLauncher();
+        long launcher = waitingLauncher();
         // Over what a launcher is handed (bash reads a pipe a byte at a time): the command starts cold.
         String word = "x".repeat(ExecLaunchers.MAX_REQUEST_BYTES);
         String body = new JsonObject().put("command", List.of("/bin/sh", "-c", "echo ${#1} $$", "zero", word)).encode();
@@ -555,10 +546,7 @@ class CommandExecTest {
 
     @Test
     void commandStillRunsWhenItsLauncherWasKilled() throws Exception {
-        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
-        exec("""
-                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
-        long launcher = awaitLauncher();
+        long launcher = waitingLauncher();
         ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
         for (int i = 0; i < 3; i++) {
             exec("""
@@ -568,6 +556,14 @@ class CommandExecTest {
                     .body("data.stdout", equalTo("ran\n"));
         }
         assertThat(awaitLauncher()).as("a new launcher replaces the killed one").isNotEqualTo(launcher);
+    }
+
+    /** After one command (launchers are made on first use), the pid of the launcher waiting for the next. */
+    private long waitingLauncher() throws Exception {
+        assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
+        exec("""
+                {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
+        return awaitLauncher();
     }
 
     /**

@@ -443,13 +443,11 @@ public class CommandRunner {
 
     /** A helper the agent runs as root (sh, setsid, setpriv): found on its PATH and checked like a command. */
     private static String helper(String name) {
-        Path found = Executables.find(name)
-                .orElseThrow(() -> AgentException.internal(name + " is not installed on this machine; it is needed to run "
-                        + "commands in their own cgroup or process group and as another user", null));
         try {
-            return Executables.trusted(found).execPath().toString();
-        } catch (Executables.UntrustedException e) {
-            throw AgentException.internal("the helper " + found + " is not safe to run as root: " + e.getMessage(), null);
+            return Executables.helper(name);
+        } catch (IllegalStateException e) {
+            throw AgentException.internal(e.getMessage() + "; it is needed to run commands in their own cgroup or process "
+                    + "group and as another user", null);
         }
     }
 }

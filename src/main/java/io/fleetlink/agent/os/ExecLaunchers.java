@@ -215,7 +215,7 @@ public class ExecLaunchers {
         }
         Launcher launcher;
         try {
-            ProcessBuilder builder = new ProcessBuilder(List.of(helper("setsid"), "--", helper("bash"), "--norc", "--noprofile",
+            ProcessBuilder builder = new ProcessBuilder(List.of(Executables.helper("setsid"), "--", Executables.helper("bash"), "--norc", "--noprofile",
                     "-c", SCRIPT, "fleetlink-launcher", cgroup.get().procs().toString()))
                     .directory(Path.of("/").toFile());
             // Nothing of the agent's environment (it may hold its token): the command's comes on stdin.
@@ -288,16 +288,6 @@ public class ExecLaunchers {
             disabled = true;
             Log.warnf("commands start cold, without a waiting launcher (%s): each call makes its process and joins "
                     + "its cgroup itself", why);
-        }
-    }
-
-    private static String helper(String name) {
-        Path found = Executables.find(name)
-                .orElseThrow(() -> new IllegalStateException(name + " is not installed"));
-        try {
-            return Executables.trusted(found).execPath().toString();
-        } catch (Executables.UntrustedException e) {
-            throw new IllegalStateException(found + " is not safe to run as root: " + e.getMessage());
         }
     }
 }

@@ -84,6 +84,21 @@ public final class Executables {
     }
 
     /**
+     * A helper program the agent itself runs as root ({@code sh}, {@code setsid}, {@code setpriv},
+     * {@code bash}): found on the agent's PATH and {@link #trusted checked} like a command's program.
+     *
+     * @throws IllegalStateException naming what is missing or unsafe
+     */
+    public static String helper(String name) {
+        Path found = find(name).orElseThrow(() -> new IllegalStateException(name + " is not installed on this machine"));
+        try {
+            return trusted(found).execPath().toString();
+        } catch (UntrustedException e) {
+            throw new IllegalStateException("the helper " + found + " is not safe to run as root: " + e.getMessage());
+        }
+    }
+
+    /**
      * Resolves {@code path} (absolute) one component at a time with no-follow attributes, from
      * {@code /} down, following links by hand; every directory passed through, every link's directory
      * and the final file must be owned by root and carry no group or other write bit, and the final
