@@ -62,6 +62,9 @@ public class ExecLaunchers {
     /** The exit status of a launcher that could not start or read its command. */
     static final int LAUNCHER_FAILED = 125;
 
+    /** How long a discarded launcher's cgroup may take to empty after SIGKILL. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
     /** A launcher that is ready: alive and inside its (otherwise empty) cgroup. */
     public static final class Launcher {
         private final Process process;
@@ -102,7 +105,6 @@ public class ExecLaunchers {
                 return false;
             }
         }
-
     }
 
     /**
@@ -157,14 +159,18 @@ public class ExecLaunchers {
             return Optional.empty();
         }
         Launcher taken = null;
+        Launcher dead = null;
         synchronized (lock) {
             if (next != null && next.ready()) {
                 taken = next;
                 next = null;
             } else if (next != null && !next.process.isAlive()) {
-                discard(next);
+                dead = next;
                 next = null;
             }
+        }
+        if (dead != null) {
+            discard(dead); // outside the lock: emptying its cgroup may wait
         }
         refill();
         return Optional.ofNullable(taken);
@@ -215,8 +221,8 @@ public class ExecLaunchers {
         }
         Launcher launcher;
         try {
-            ProcessBuilder builder = new ProcessBuilder(List.of(Executables.helper("setsid"), "--", Executables.helper("bash"), "--norc", "--noprofile",
-                    "-c", SCRIPT, "fleetlink-launcher", cgroup.get().procs().toString()))
+            ProcessBuilder builder = new ProcessBuilder(List.of(Executables.helper("setsid"), "--", Executables.helper("bash"),
+                    "--norc", "--noprofile", "-c", SCRIPT, "fleetlink-launcher", cgroup.get().procs().toString()))
                     .directory(Path.of("/").toFile());
             // Nothing of the agent's environment (it may hold its token): the command's comes on stdin.
             builder.environment().clear();
@@ -269,7 +275,7 @@ public class ExecLaunchers {
     private static void removeCgroup(Launcher launcher) {
         try {
             // Removed, not kept for reuse: the idle cgroups may already be gone with ExecCgroups.
-            launcher.cgroup.killAndRemove(Duration.ofSeconds(5));
+            launcher.cgroup.killAndRemove(KILL_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -277,7 +283,7 @@ public class ExecLaunchers {
 
     private void release(ExecCgroups.Cgroup cgroup) {
         try {
-            cgroups.release(cgroup, Duration.ofSeconds(5));
+            cgroups.release(cgroup, KILL_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
