@@ -45,7 +45,7 @@ class JoinOverTlsTest {
         static final Path DIR = Path.of((String) System.getProperties().computeIfAbsent("test.join-tls-dir", key -> {
             try {
                 Path dir = Files.createTempDirectory("fleetlink-join-tls");
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> TestFiles.deleteTree(dir)));
+                TestFiles.deleteAtExit(dir);
                 SecuredFleetProfile.writeSecret(dir.resolve("secret"), SECRET);
                 return dir.toString();
             } catch (IOException e) {

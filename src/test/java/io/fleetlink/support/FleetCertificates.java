@@ -30,7 +30,7 @@ public final class FleetCertificates {
         RealParts.require("openssl", "openssl");
         try {
             Path dir = Files.createTempDirectory("fleetlink-pki");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> TestFiles.deleteTree(dir)));
+            TestFiles.deleteAtExit(dir);
             run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
                     "-days", "2", "-subj", "/CN=fleetlink-test-fleet-ca");
             run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem",

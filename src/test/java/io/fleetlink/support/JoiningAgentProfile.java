@@ -51,7 +51,7 @@ public class JoiningAgentProfile implements QuarkusTestProfile {
     private static Path newDir() {
         try {
             Path dir = Files.createTempDirectory("fleetlink-joining");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> TestFiles.deleteTree(dir)));
+            TestFiles.deleteAtExit(dir);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

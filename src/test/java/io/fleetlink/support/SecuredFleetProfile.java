@@ -96,7 +96,7 @@ public class SecuredFleetProfile implements QuarkusTestProfile {
     private static Path newDir() {
         try {
             Path dir = Files.createTempDirectory("fleetlink-secured");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> TestFiles.deleteTree(dir)));
+            TestFiles.deleteAtExit(dir);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -23,7 +23,7 @@ public final class TestCertificates {
         try {
             Path dir = Files.createTempDirectory("fleetlink-tls");
             // Profiles and ITs keep using the files until the JVM ends; remove them then.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> TestFiles.deleteTree(dir)));
+            TestFiles.deleteAtExit(dir);
             Files.writeString(dir.resolve("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
             run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
                     "-days", "2", "-subj", "/CN=fleetlink-test-ca");

@@ -1,5 +1,6 @@
 package io.fleetlink.support;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,33 @@ public final class TestFiles {
                     TestCommands.run("umount", "-l", "--", point.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * Deletes {@code dir} (which holds no mounts: certificates, keys, configs) when the JVM ends. The hook
+     * is a class loaded now and uses the JDK only: by the time hooks run, Quarkus has closed the test
+     * class loader, and a class first loaded then comes from the parent loader, where a package-private
+     * one (deleteTree's visitor) is not accessible ({@code IllegalAccessError} in the CI log).
+     */
+    public static void deleteAtExit(Path dir) {
+        Runtime.getRuntime().addShutdownHook(new Thread(new ExitDeletion(dir.toFile()), "delete " + dir));
+    }
+
+    private record ExitDeletion(File dir) implements Runnable {
+        @Override
+        public void run() {
+            delete(dir);
+        }
+
+        private static void delete(File file) {
+            File[] children = Files.isSymbolicLink(file.toPath()) ? null : file.listFiles();
+            if (children != null) {
+                for (File child : children) {
+                    delete(child);
+                }
+            }
+            file.delete();
         }
     }
 
