@@ -6,11 +6,12 @@ speaking gRPC), private sshd instances for the peers (ssh, pssh, clush) and node
 everything, then measures each row and prints one markdown table: p50 and p99 latency, CPU seconds
 per 1,000 calls (server and client processes, from /proc and getrusage) and resident memory.
 
-    bench/harness.py [--quick] [--agents 4] [--hosts 16] [--cycles 200]
+    bench/harness.py [--quick] [--build] [--agents 4] [--hosts 16] [--cycles 200]
 
 Run as root on a machine where nothing else is busy (numbers from a loaded machine mean nothing).
-Needs: the packaged jar (./mvnw package -DskipTests), openssh-server, pssh, clustershell,
-prometheus-node-exporter. Everything listens on 127.0.0.1 on free ports and is stopped at the end;
+Needs: openssh-server, pssh, clustershell, prometheus-node-exporter (a missing peer is named and its
+rows left out). The packaged jar is built first when it is missing (--build rebuilds it: a jar from an
+older checkout measures that checkout). Everything listens on 127.0.0.1 on free ports and is stopped at the end;
 the bench users it creates (flb*) are removed. The table is also appended to bench/results/.
 """
 
@@ -262,9 +263,22 @@ def row(result, peer=None, note=""):
             f"{result['per_s']:.0f} | {ratio} |")
 
 
+def build():
+    """Packages this checkout (about a minute); an explicit FLEETLINK_BENCH_JAR is never built over."""
+    if "FLEETLINK_BENCH_JAR" in os.environ:
+        if not JAR.exists():
+            sys.exit(f"FLEETLINK_BENCH_JAR={JAR} does not exist")
+        return
+    print(f"packaging this checkout: ./mvnw -B -q package -DskipTests (into {JAR.parent})", file=sys.stderr, flush=True)
+    done = subprocess.run([str(ROOT / "mvnw"), "-B", "-q", "package", "-DskipTests"], cwd=ROOT)
+    if done.returncode != 0 or not JAR.exists():
+        sys.exit(f"the build failed (exit {done.returncode}); run ./mvnw -B package -DskipTests to see why")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="few calls: checks the harness, numbers are noise")
+    parser.add_argument("--build", action="store_true", help="package this checkout first even if a jar is there")
     parser.add_argument("--agents", type=int, default=4)
     parser.add_argument("--hosts", type=int, default=16, help="hosts in the fan-out rows (spread over the agents)")
     parser.add_argument("--cycles", type=int, default=200, help="allocate+release cycles")
@@ -273,8 +287,8 @@ def main():
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the agents kill processes and reset keys of real users")
-    if not JAR.exists():
-        sys.exit(f"{JAR} is missing: ./mvnw -B package -DskipTests")
+    if args.build or not JAR.exists():
+        build()
     scale = 0.1 if args.quick else 1.0
     n = lambda calls: max(10, int(calls * scale))  # noqa: E731
 
@@ -286,7 +300,12 @@ def main():
 
 
 def run(procs, args, n):
-    peers_ok = all(shutil.which(tool) for tool in ("sshd", "ssh", "parallel-ssh", "clush"))
+    missing = [tool for tool in ("sshd", "ssh", "parallel-ssh", "clush", "prometheus-node-exporter")
+               if not (shutil.which(tool) or (tool == "sshd" and Path("/usr/sbin/sshd").exists()))]
+    if missing:
+        print(f"peers left out, not installed: {', '.join(missing)} "
+              "(apt-get install -y openssh-server pssh clustershell prometheus-node-exporter)", file=sys.stderr, flush=True)
+    peers_ok = not {"sshd", "ssh", "parallel-ssh", "clush"} & set(missing)
     exporter = shutil.which("prometheus-node-exporter")
 
     agents = []
