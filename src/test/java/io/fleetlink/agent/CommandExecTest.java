@@ -7,15 +7,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -498,21 +499,29 @@ class CommandExecTest {
     }
 
     @Test
-    void waitingLauncherHoldsNothingOfTheAgent() throws Exception {
-        long launcher = waitingLauncher();
-        // Empty environment: the agent's (which may hold its token) never reaches a launcher.
-        assertThat(Files.readAllBytes(Path.of("/proc/" + launcher + "/environ"))).isEmpty();
-        // Already in a cgroup of its own under the agent's, and the leader of a session of its own.
-        String cgroup = Files.readString(Path.of("/proc/" + launcher + "/cgroup"));
-        assertThat(cgroup).containsPattern("(?m)^0::/.*fleetlink/exec-[0-9a-f-]+$");
-        String stat = Files.readString(Path.of("/proc/" + launcher + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        assertThat(Long.parseLong(fields[3])).as("session id").isEqualTo(launcher);
+    void waitingLaunchersHoldNothingOfTheAgent() throws Exception {
+        Set<Long> launchers = waitingLaunchers();
+        assertThat(launchers).as("launchers kept waiting").hasSize(ExecLaunchers.KEPT);
+        for (long launcher : launchers) {
+            // Empty environment: the agent's (which may hold its token) never reaches a launcher.
+            assertThat(Files.readAllBytes(Path.of("/proc/" + launcher + "/environ"))).isEmpty();
+            // Already in a cgroup of its own under the agent's, and the leader of a session of its own.
+            String cgroup = Files.readString(Path.of("/proc/" + launcher + "/cgroup"));
+            assertThat(cgroup).containsPattern("(?m)^0::/.*fleetlink/exec-[0-9a-f-]+$");
+            String stat = Files.readString(Path.of("/proc/" + launcher + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            assertThat(Long.parseLong(fields[3])).as("session id").isEqualTo(launcher);
+        }
+        Set<String> cgroups = new HashSet<>();
+        for (long launcher : launchers) {
+            cgroups.add(Files.readString(Path.of("/proc/" + launcher + "/cgroup")));
+        }
+        assertThat(cgroups).as("one cgroup each").hasSize(launchers.size());
     }
 
     @Test
     void launcherPassesEveryArgumentAsDataAndBecomesTheCommand() throws Exception {
-        long launcher = waitingLauncher();
+        Set<Long> launchers = waitingLaunchers();
         Path witness = scratch.resolve("launcher-" + UUID.randomUUID());
         // Empty, multi-line, glob and substitution arguments reach the program as they are: nothing is evaluated.
         String body = new JsonObject()
@@ -525,14 +534,16 @@ class CommandExecTest {
                 .statusCode(200)
                 .body("data.exit_code", equalTo(0))
                 .extract().jsonPath().getString("data.stdout");
-        assertThat(stdout).isEqualTo("[][a\nb][$(touch " + witness + ")][*][-n]\n" + launcher + "\n"
+        String[] lines = stdout.split("\n", -1);
+        assertThat(launchers).as("the command is a waiting launcher that became it").contains(Long.parseLong(lines[2]));
+        assertThat(stdout).isEqualTo("[][a\nb][$(touch " + witness + ")][*][-n]\n" + lines[2] + "\n"
                 + scratch.toRealPath() + "\n$(id) x\ny\n");
         assertThat(witness).doesNotExist();
     }
 
     @Test
-    void longCommandStartsColdAndLeavesTheLauncherWaiting() throws Exception {
-        long launcher = waitingLauncher();
+    void longCommandStartsColdAndLeavesTheLaunchersWaiting() throws Exception {
+        Set<Long> launchers = waitingLaunchers();
         // Over what a launcher is handed (bash reads a pipe a byte at a time): the command starts cold.
         String word = "x".repeat(ExecLaunchers.MAX_REQUEST_BYTES);
         String body = new JsonObject().put("command", List.of("/bin/sh", "-c", "echo ${#1} $$", "zero", word)).encode();
@@ -540,14 +551,15 @@ class CommandExecTest {
                 .statusCode(200)
                 .body("data.exit_code", equalTo(0))
                 .extract().jsonPath().getString("data.stdout");
-        assertThat(stdout).startsWith(word.length() + " ").isNotEqualTo(word.length() + " " + launcher + "\n");
-        assertThat(awaitLauncher()).as("the waiting launcher was not used").isEqualTo(launcher);
+        assertThat(stdout).startsWith(word.length() + " ");
+        assertThat(launchers).doesNotContain(Long.parseLong(stdout.strip().split(" ")[1]));
+        assertThat(awaitLaunchers()).as("the waiting launchers were not used").isEqualTo(launchers);
     }
 
     @Test
-    void commandStillRunsWhenItsLauncherWasKilled() throws Exception {
-        long launcher = waitingLauncher();
-        ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
+    void commandsStillRunWhenTheLaunchersWereKilled() throws Exception {
+        Set<Long> launchers = waitingLaunchers();
+        launchers.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
         for (int i = 0; i < 3; i++) {
             exec("""
                     {"command": ["/bin/sh", "-c", "echo ran"]}""")
@@ -555,34 +567,45 @@ class CommandExecTest {
                     .body("data.exit_code", equalTo(0))
                     .body("data.stdout", equalTo("ran\n"));
         }
-        assertThat(awaitLauncher()).as("a new launcher replaces the killed one").isNotEqualTo(launcher);
+        assertThat(awaitLaunchers()).as("new launchers replace the killed ones").doesNotContainAnyElementsOf(launchers);
     }
 
-    /** After one command (launchers are made on first use), the pid of the launcher waiting for the next. */
-    private long waitingLauncher() throws Exception {
+    /** After one command (launchers are made on first use), the pids of the launchers waiting for the next. */
+    private Set<Long> waitingLaunchers() throws Exception {
         assumeTrue(cgroups.usable(), "launchers wait only where commands get their own cgroup");
         exec("""
                 {"command": ["/bin/sh", "-c", "true"]}""").statusCode(200);
-        return awaitLauncher();
+        return awaitLaunchers();
     }
 
     /**
-     * The pid of the launcher this agent keeps waiting, once it has joined its cgroup (it is made in the
-     * background after a call).
+     * The pids of the launchers this agent keeps waiting, once all of them have joined their cgroups (they
+     * are made in the background after a call).
      */
-    private static long awaitLauncher() throws Exception {
+    private static Set<Long> awaitLaunchers() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Set<Long> joined = new HashSet<>();
         while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> launcher = ProcessHandle.current().children()
+            joined.clear();
+            List<ProcessHandle> launchers = ProcessHandle.current().children()
                     .filter(child -> child.info().arguments().map(args -> List.of(args).contains("fleetlink-launcher"))
                             .orElse(false))
-                    .findFirst();
-            if (launcher.isPresent() && Files.readString(Path.of("/proc/" + launcher.get().pid() + "/cgroup")).contains("/exec-")) {
-                return launcher.get().pid();
+                    .toList();
+            for (ProcessHandle launcher : launchers) {
+                try {
+                    if (Files.readString(Path.of("/proc/" + launcher.pid() + "/cgroup")).contains("/exec-")) {
+                        joined.add(launcher.pid());
+                    }
+                } catch (IOException e) {
+                    // it ended meanwhile
+                }
+            }
+            if (joined.size() == ExecLaunchers.KEPT && launchers.size() == ExecLaunchers.KEPT) {
+                return new HashSet<>(joined);
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("no launcher waited within 10 s");
+        throw new AssertionError("not " + ExecLaunchers.KEPT + " launchers waiting within 10 s: " + joined);
     }
 
     /** A throw-away account with a uid above the floor, created once and deleted after the class. */

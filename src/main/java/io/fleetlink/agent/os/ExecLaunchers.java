@@ -7,6 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +31,10 @@ import io.quarkus.logging.Log;
  * that has already moved itself into an empty exec cgroup and waits on its stdin for one command
  * (working directory, environment, argv, each NUL-terminated), then becomes it with {@code exec}. The
  * call itself costs one {@code exec} (two for a tenant: {@code setpriv}); the rest happened before the
- * call. One launcher is kept ready and the next one is made while a command runs.
+ * call. Two launchers are kept waiting and a new one is made whenever one is taken: making one takes a few
+ * milliseconds (a {@code vfork} of the JVM, {@code setsid}, bash, the join), longer than the gap between
+ * back-to-back calls, and with one kept a tenth to a quarter of such calls found it still starting and
+ * started cold (measured with {@code perf record} of 300 back-to-back execs).
  *
  * <p>Why: joining a cgroup takes the kernel's {@code cgroup_threadgroup_rwsem} for writing, which waits
  * for an RCU grace period when no process moved between cgroups recently: about 7 ms after 50 ms without
@@ -61,6 +68,9 @@ public class ExecLaunchers {
 
     /** The exit status of a launcher that could not start or read its command. */
     static final int LAUNCHER_FAILED = 125;
+
+    /** Launchers kept waiting for a command. */
+    public static final int KEPT = 2;
 
     /** How long a discarded launcher's cgroup may take to empty after SIGKILL. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -141,7 +151,8 @@ public class ExecLaunchers {
     });
     private final AtomicBoolean making = new AtomicBoolean();
     private final Object lock = new Object();
-    private Launcher next;
+    /** Oldest first: the first is the likeliest to be ready. */
+    private final Deque<Launcher> waiting = new ArrayDeque<>();
     private volatile boolean disabled;
     private volatile boolean closed;
 
@@ -151,43 +162,52 @@ public class ExecLaunchers {
     }
 
     /**
-     * The ready launcher, if there is one (empty: start the command cold); a new one is made in the
-     * background either way. A launcher that is still starting is kept for a later call.
+     * A ready launcher, if there is one (empty: start the command cold); a new one is made in the
+     * background either way. Launchers still starting are kept for later calls; dead ones are discarded,
+     * and one that exited with {@link #LAUNCHER_FAILED} before it was used switches launchers off.
      */
     public Optional<Launcher> take() {
         if (!enabled || disabled || closed) {
             return Optional.empty();
         }
         Launcher taken = null;
-        Launcher dead = null;
+        List<Launcher> dead = new ArrayList<>();
         synchronized (lock) {
-            if (next != null && next.ready()) {
-                taken = next;
-                next = null;
-            } else if (next != null && !next.process.isAlive()) {
-                dead = next;
-                next = null;
+            for (Iterator<Launcher> it = waiting.iterator(); it.hasNext();) {
+                Launcher launcher = it.next();
+                if (!launcher.process.isAlive()) {
+                    it.remove();
+                    dead.add(launcher);
+                } else if (taken == null && launcher.ready()) {
+                    it.remove();
+                    taken = launcher;
+                }
             }
         }
-        if (dead != null) {
-            discard(dead); // outside the lock: emptying its cgroup may wait
+        for (Launcher launcher : dead) {
+            if (launcher.process.exitValue() == LAUNCHER_FAILED) {
+                disable("a launcher exited with " + LAUNCHER_FAILED + " before it was used (bash older than 4.4, "
+                        + "or it could not join its cgroup)");
+            }
+            discard(launcher); // outside the lock: emptying its cgroup may wait
         }
         refill();
         return Optional.ofNullable(taken);
     }
 
-    /** Kills the launcher waiting for a command and empties its cgroup: nothing is left when the agent stops. */
+    /** Kills the launchers waiting for a command and empties their cgroups: nothing is left when the agent stops. */
     @PreDestroy
     void close() {
         closed = true;
         maker.shutdownNow();
-        Launcher waiting;
+        List<Launcher> left;
         synchronized (lock) {
-            waiting = next;
-            next = null;
+            left = new ArrayList<>(waiting);
+            waiting.clear();
         }
-        if (waiting != null) {
-            removeCgroup(waiting);
+        for (Launcher launcher : left) {
+            launcher.process.destroyForcibly();
+            removeCgroup(launcher);
         }
     }
 
@@ -208,58 +228,50 @@ public class ExecLaunchers {
         }
     }
 
+    /** Makes launchers until {@link #KEPT} are waiting. */
     private void make() {
-        synchronized (lock) {
-            if (next != null || closed) {
+        while (!disabled) {
+            synchronized (lock) {
+                if (waiting.size() >= KEPT || closed) {
+                    return;
+                }
+            }
+            Optional<Launcher> made = makeOne();
+            if (made.isEmpty()) {
+                return;
+            }
+            boolean keep;
+            synchronized (lock) {
+                keep = waiting.size() < KEPT && !closed;
+                if (keep) {
+                    waiting.addLast(made.get());
+                }
+            }
+            if (!keep) {
+                discard(made.get());
                 return;
             }
         }
+    }
+
+    private Optional<Launcher> makeOne() {
         Optional<ExecCgroups.Cgroup> cgroup = cgroups.create();
         if (cgroup.isEmpty()) {
             disable("commands have no cgroup on this machine");
-            return;
+            return Optional.empty();
         }
-        Launcher launcher;
         try {
             ProcessBuilder builder = new ProcessBuilder(List.of(Executables.helper("setsid"), "--", Executables.helper("bash"),
                     "--norc", "--noprofile", "-c", SCRIPT, "fleetlink-launcher", cgroup.get().procs().toString()))
                     .directory(Path.of("/").toFile());
             // Nothing of the agent's environment (it may hold its token): the command's comes on stdin.
             builder.environment().clear();
-            Process process = builder.start();
-            launcher = new Launcher(process, cgroup.get());
+            return Optional.of(new Launcher(builder.start(), cgroup.get()));
         } catch (IOException | IllegalStateException e) {
             release(cgroup.get());
             disable("cannot start bash: " + e.getMessage());
-            return;
+            return Optional.empty();
         }
-        launcher.process.onExit().thenAccept(process -> {
-            if (process.exitValue() == LAUNCHER_FAILED && stillWaiting(launcher)) {
-                disable("a launcher exited with " + LAUNCHER_FAILED + " before it was used (bash older than 4.4, "
-                        + "or it could not join its cgroup)");
-            }
-        });
-        boolean keep;
-        synchronized (lock) {
-            keep = next == null && !closed;
-            if (keep) {
-                next = launcher;
-            }
-        }
-        if (!keep) {
-            discard(launcher);
-        }
-    }
-
-    private boolean stillWaiting(Launcher launcher) {
-        synchronized (lock) {
-            if (next != launcher) {
-                return false;
-            }
-            next = null;
-        }
-        discard(launcher);
-        return true;
     }
 
     private void discard(Launcher launcher) {
