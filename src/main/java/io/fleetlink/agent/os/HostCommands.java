@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -24,6 +27,22 @@ public class HostCommands {
 
     /** Output kept per stream; helper programs print far less. */
     private static final int MAX_OUTPUT = 1 << 20;
+
+    /**
+     * Reads the helpers' output. Not CompletableFuture's default pool: blocking reads there hold the
+     * JVM's common ForkJoin pool (one thread on a 2-core machine, shared with everything else), and where
+     * the common pool has a single thread the default is a new thread per task.
+     */
+    private final ExecutorService readers = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "fleetlink-helper-output");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    @PreDestroy
+    void close() {
+        readers.shutdownNow();
+    }
 
     /** What a helper program did. */
     public record Result(int exitCode, String stdout, String stderr) {
@@ -60,8 +79,8 @@ public class HostCommands {
         } catch (IOException e) {
             throw new CommandException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
         }
-        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()));
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
+        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()), readers);
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()), readers);
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
