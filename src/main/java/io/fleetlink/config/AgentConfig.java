@@ -316,8 +316,8 @@ public interface AgentConfig {
         int maxOutputBytes();
 
         /**
-         * Keep one launcher waiting where commands run in their own cgroup: a root {@code bash} already
-         * in an empty cgroup and session of its own, which becomes the next command, so that a call costs
+         * Keep two launchers waiting where commands run in their own cgroup: root {@code bash} processes,
+         * each already in an empty cgroup and session of its own, that become later commands, so that a call costs
          * one exec instead of three and no cgroup move (which can wait milliseconds for the kernel). False:
          * every command makes its process and joins its cgroup during its call.
          */
