@@ -106,6 +106,8 @@ public class ExecCgroups {
 
     private final Path mountinfo;
     private final Deque<Cgroup> idle = new ArrayDeque<>();
+    /** Guarded by {@link #idle}: set when the agent stops. */
+    private boolean stopped;
     private volatile Optional<Path> parent;
     private volatile boolean warned;
 
@@ -165,7 +167,7 @@ public class ExecCgroups {
             return false;
         }
         synchronized (idle) {
-            if (idle.size() < MAX_IDLE) {
+            if (idle.size() < MAX_IDLE && !stopped) {
                 idle.push(cgroup);
                 return true;
             }
@@ -174,9 +176,15 @@ public class ExecCgroups {
         return true;
     }
 
-    /** Removes the idle cgroups (they are empty): nothing of the agent's is left when it stops. */
+    /**
+     * Removes the idle cgroups (they are empty): nothing of the agent's is left when it stops. A command
+     * or launcher released after this (beans stop in no set order) has its cgroup removed, not kept.
+     */
     @PreDestroy
     void removeIdle() {
+        synchronized (idle) {
+            stopped = true;
+        }
         Cgroup cgroup;
         while ((cgroup = takeIdle()) != null) {
             cgroup.remove();

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.PreDestroy;
@@ -200,6 +201,13 @@ public class ExecLaunchers {
     void close() {
         closed = true;
         maker.shutdownNow();
+        try {
+            // A launcher being made now is discarded by its maker once it sees closed; wait for that, or its
+            // cgroup would outlive the agent when the JVM exits right after.
+            maker.awaitTermination(KILL_WAIT.toSeconds() * 2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<Launcher> left;
         synchronized (lock) {
             left = new ArrayList<>(waiting);

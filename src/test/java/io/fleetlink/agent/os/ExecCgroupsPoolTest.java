@@ -83,6 +83,16 @@ class ExecCgroupsPoolTest {
     }
 
     @Test
+    void aCgroupReleasedAfterStoppingIsRemovedNotKept() throws Exception {
+        ExecCgroups.Cgroup running = create();
+        cgroups.removeIdle(); // the agent stops while a command still runs (beans stop in no set order)
+
+        assertThat(cgroups.release(running, Duration.ofSeconds(5))).isTrue();
+
+        assertThat(Files.exists(running.dir())).as("nothing outlives the agent").isFalse();
+    }
+
+    @Test
     void keepsAtMostAFewIdleCgroups() throws Exception {
         List<ExecCgroups.Cgroup> busy = new ArrayList<>();
         for (int i = 0; i < ExecCgroups.MAX_IDLE + 2; i++) {
