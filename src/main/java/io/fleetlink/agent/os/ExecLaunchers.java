@@ -200,7 +200,9 @@ public class ExecLaunchers {
     @PreDestroy
     void close() {
         closed = true;
-        maker.shutdownNow();
+        // Not shutdownNow: an interrupted maker could not wait for the cgroup of the launcher it was making
+        // to empty, and would leave it behind.
+        maker.shutdown();
         try {
             // A launcher being made now is discarded by its maker once it sees closed; wait for that, or its
             // cgroup would outlive the agent when the JVM exits right after.
@@ -214,7 +216,7 @@ public class ExecLaunchers {
             waiting.clear();
         }
         for (Launcher launcher : left) {
-            launcher.process.destroyForcibly();
+            kill(launcher);
             removeCgroup(launcher);
         }
     }
@@ -283,11 +285,25 @@ public class ExecLaunchers {
     }
 
     private void discard(Launcher launcher) {
-        launcher.process.destroyForcibly();
+        kill(launcher);
         if (closed) {
             removeCgroup(launcher);
         } else {
             release(launcher.cgroup);
+        }
+    }
+
+    /**
+     * SIGKILLs the launcher and waits until it is gone. Only then is its cgroup's state final: a launcher
+     * killed while its join was waiting in the kernel (an RCU grace period) still completes the join, after
+     * the cgroup may have looked empty, and the cgroup's removal then fails with EBUSY.
+     */
+    private static void kill(Launcher launcher) {
+        launcher.process.destroyForcibly();
+        try {
+            launcher.process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
