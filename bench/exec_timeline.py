@@ -24,73 +24,24 @@ untraced p50 it prints first with the traced total.
 """
 
 import argparse
-import http.client
-import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-JAR = Path(os.environ.get("FLEETLINK_BENCH_JAR", ROOT / "target/quarkus-app/quarkus-run.jar"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
 EVENTS = ["syscalls:sys_enter_sendto", "syscalls:sys_exit_recvfrom", "syscalls:sys_exit_read",
           "syscalls:sys_enter_write", "syscalls:sys_enter_writev", "syscalls:sys_exit_wait4",
           "syscalls:sys_exit_waitid", "sched:sched_process_exec", "sched:sched_process_exit"]
 SEGMENTS = ["1 client -> agent reads the request", "2 -> command written to a launcher",
             "3 -> launcher has exec'd /bin/true", "4 -> /bin/true has exited", "5 -> the JVM has waited for it",
             "6 -> agent writes the response", "7 -> client has the response"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def shipped_options():
-    lines = (line.split("#", 1)[0].strip() for line in (ROOT / "deployment/agent/jvm.options").read_text().splitlines())
-    return " ".join(line for line in lines if line).split()
-
-
-def start_agent(work):
-    token, port = "timeline-" + uuid.uuid4().hex, free_port()
-    argv = ["java", *shipped_options(), "-Dfleetlink.role=agent", "-Dfleetlink.agent.host-id=timeline",
-            f"-Dfleetlink.agent.auth.token={token}", f"-Dquarkus.http.port={port}",
-            f"-Dquarkus.grpc.server.port={free_port()}", f"-Dquarkus.management.port={free_port()}",
-            "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.grpc.server.host=127.0.0.1",
-            "-Dfleetlink.agent.exec.enabled=true", "-Dfleetlink.agent.exec.allowed-commands=/bin/true",
-            "-Dfleetlink.agent.auth.operations=exec", f"-Dfleetlink.agent.gpu.state-dir={work}",
-            f"-Dfleetlink.agent.state-dir={work}", "-Dquarkus.log.level=WARN", "-jar", str(JAR)]
-    agent = subprocess.Popen(argv, env={**os.environ, "MALLOC_ARENA_MAX": "2"},
-                             stdout=open(work / "agent.log", "w"), stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        agent.kill()
-        sys.exit(f"the agent did not listen within 120 s; see {work / 'agent.log'}")
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-    body = json.dumps({"command": ["/bin/true"], "timeout_seconds": 10}).encode()
-
-    def exec_true():
-        conn.request("POST", "/api/v1/command/exec", body=body, headers=headers)
-        response = conn.getresponse()
-        payload = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"exec: {response.status} {payload[:300]!r}")
-    return agent, exec_true
 
 
 def record(work, exec_true, calls):
@@ -163,22 +114,29 @@ def main():
         sys.exit("run as root: perf records the whole machine")
     if not shutil.which("perf"):
         sys.exit("perf is not installed (Debian: apt-get install linux-perf)")
-    if not JAR.exists():
-        sys.exit(f"{JAR} is missing: ./mvnw -B package -DskipTests (or bench/harness.py --build)")
-    work = Path(tempfile.mkdtemp(prefix="fleetlink-timeline-"))
-    agent, exec_true = start_agent(work)
+    if not harness.JAR.exists():
+        sys.exit(f"{harness.JAR} is missing: ./mvnw -B package -DskipTests (or bench/harness.py --build)")
+    procs = harness.Processes()
     try:
+        # The harness's agent: shipped JVM settings, exec of /bin/true allowed.
+        http_port, grpc_port = harness.free_port(), harness.free_port()
+        agent = harness.start_agent(procs, 0, http_port, grpc_port)
+        harness.wait_listening(http_port)
+        api = harness.Api(http_port, harness.AGENT_TOKEN)
+        body = {"command": ["/bin/true"], "timeout_seconds": 10}
+
+        def exec_true():
+            api.call("POST", "/api/v1/command/exec", body)
+
         latencies = []
         for _ in range(args.warm):
             started = time.perf_counter()
             exec_true()
             latencies.append((time.perf_counter() - started) * 1e3)
         untraced = statistics.median(latencies[len(latencies) // 2:])
-        calls = parse(record(work, exec_true, args.traced), os.getpid())
+        calls = parse(record(procs.work, exec_true, args.traced), os.getpid())
     finally:
-        agent.terminate()
-        agent.wait()
-        shutil.rmtree(work, ignore_errors=True)
+        procs.stop()
     warm = [s for s in (segments(call, agent.pid) for call in calls) if s is not None]
     print(f"exec /bin/true direct to one agent: untraced p50 {untraced:.2f} ms over the last {len(latencies) // 2} "
           f"of {args.warm}; traced {len(calls)} calls, {len(warm)} from a waiting launcher, "
