@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.DaemonThreads;
 import io.fleetlink.agent.security.ReloadingServerTls;
 import io.fleetlink.config.AgentConfig;
 import io.grpc.netty.GrpcSslContexts;
@@ -58,11 +59,8 @@ public class GrpcServerTls implements ServerBuilderCustomizer<VertxServerBuilder
         }
         this.tls = material;
         long period = Math.max(1, config.tls().reloadPeriod().toMillis());
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "fleetlink-grpc-tls-reload");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService executor =
+                Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fleetlink-grpc-tls-reload"));
         executor.scheduleWithFixedDelay(material::reload, period, period, TimeUnit.MILLISECONDS);
         this.reloader = executor;
         Log.infof("The agent's gRPC port serves TLS from %s%s, reloaded every %s", config.tls().certFile().get(),

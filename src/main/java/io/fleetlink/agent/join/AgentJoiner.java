@@ -32,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fleetlink.agent.AgentIdentity;
+import io.fleetlink.agent.DaemonThreads;
 import io.fleetlink.agent.os.NvidiaSmi;
 import io.fleetlink.agent.state.StateFiles;
 import io.fleetlink.config.AgentConfig;
@@ -153,11 +154,7 @@ public class AgentJoiner {
         if (!armed.get() || !serverUp.get() || !launched.compareAndSet(false, true)) {
             return;
         }
-        thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread t = new Thread(runnable, "fleetlink-agent-join");
-            t.setDaemon(true);
-            return t;
-        });
+        thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fleetlink-agent-join"));
         thread.execute(() -> attempt(config.join().retryMin()));
     }
 

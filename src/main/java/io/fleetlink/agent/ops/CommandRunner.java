@@ -23,6 +23,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fleetlink.agent.AgentException;
+import io.fleetlink.agent.DaemonThreads;
 import io.fleetlink.agent.os.CappedOutput;
 import io.fleetlink.agent.os.ExecCgroups;
 import io.fleetlink.agent.os.ExecLaunchers;
@@ -99,11 +100,7 @@ public class CommandRunner {
     private final Signals signals;
     private final ExecCgroups cgroups;
     private final ExecLaunchers launchers;
-    private final ExecutorService drainers = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "fleetlink-exec-output");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService drainers = Executors.newCachedThreadPool(DaemonThreads.named("fleetlink-exec-output"));
 
     public CommandRunner(AgentConfig config, Users users, ProcFs procFs, Signals signals, ExecCgroups cgroups,
             ExecLaunchers launchers) {

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.DaemonThreads;
 import io.fleetlink.config.AgentConfig;
 import io.quarkus.logging.Log;
 
@@ -145,11 +146,7 @@ public class ExecLaunchers {
 
     private final ExecCgroups cgroups;
     private final boolean enabled;
-    private final ExecutorService maker = Executors.newSingleThreadExecutor(task -> {
-        Thread thread = new Thread(task, "fleetlink-exec-launcher");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService maker = Executors.newSingleThreadExecutor(DaemonThreads.named("fleetlink-exec-launcher"));
     private final AtomicBoolean making = new AtomicBoolean();
     private final Object lock = new Object();
     /** Oldest first: the first is the likeliest to be ready. */

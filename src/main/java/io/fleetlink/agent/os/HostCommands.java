@@ -17,6 +17,8 @@ import java.util.concurrent.TimeoutException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fleetlink.agent.DaemonThreads;
+
 /**
  * Runs the agent's own helper programs (getent, mount, umount, kill, nvidia-smi): trusted argv,
  * no shell, small output, a hard timeout. Tenant-supplied commands go through CommandRunner instead.
@@ -33,11 +35,7 @@ public class HostCommands {
      * JVM's common ForkJoin pool (one thread on a 2-core machine, shared with everything else), and where
      * the common pool has a single thread the default is a new thread per task.
      */
-    private final ExecutorService readers = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "fleetlink-helper-output");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService readers = Executors.newCachedThreadPool(DaemonThreads.named("fleetlink-helper-output"));
 
     @PreDestroy
     void close() {

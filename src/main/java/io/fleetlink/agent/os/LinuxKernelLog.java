@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.fleetlink.agent.DaemonThreads;
 import io.fleetlink.config.AgentConfig;
 
 /**
@@ -51,18 +52,12 @@ public class LinuxKernelLog implements KernelLog {
     private static final String EAGAIN = "Resource temporarily unavailable";
     private static final String EPIPE = "Broken pipe";
 
-    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "fleetlink-kernel-log-deadline");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ScheduledExecutorService DEADLINES =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fleetlink-kernel-log-deadline"));
 
     /** The threads that read dd's output; one stuck on a pipe that never closes is left behind, not waited for. */
-    private static final java.util.concurrent.ExecutorService READERS = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "fleetlink-kernel-log-reader");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final java.util.concurrent.ExecutorService READERS =
+            Executors.newCachedThreadPool(DaemonThreads.named("fleetlink-kernel-log-reader"));
 
     private final String source;
     private final Duration timeout;
