@@ -206,13 +206,7 @@ public class CommandRunner {
 
     /** Empties the command's cgroup, killing what is left, and keeps it for the next command. */
     private void release(Optional<ExecCgroups.Cgroup> cgroup) {
-        if (cgroup.isPresent()) {
-            try {
-                cgroups.release(cgroup.get(), AFTER_KILL_WAIT);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        cgroup.ifPresent(c -> cgroups.release(c, AFTER_KILL_WAIT));
     }
 
     /**

@@ -71,22 +71,32 @@ public class ExecCgroups {
 
         /**
          * Kills what is left (only when something is: a command that ended with its whole tree needs no
-         * kill) and waits up to {@code wait} for the cgroup to empty; false if something survived.
+         * kill) and waits up to {@code wait} for the cgroup to empty; false if something survived. An
+         * interrupt does not cut the wait short (it is kept for the caller): the agent stopping interrupts
+         * the worker of a command still running, and giving up here left that command's cgroup behind.
          */
-        public boolean killAndAwaitEmpty(Duration wait) throws InterruptedException {
+        public boolean killAndAwaitEmpty(Duration wait) {
             if (empty()) {
                 return true;
             }
             long deadline = System.nanoTime() + wait.toNanos();
             kill();
+            boolean interrupted = false;
             while (!empty() && System.nanoTime() < deadline) {
-                Thread.sleep(POLL_MILLIS);
+                try {
+                    Thread.sleep(POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
             return empty();
         }
 
         /** Kills, waits up to {@code wait} for the cgroup to empty, removes it; false if something survived. */
-        public boolean killAndRemove(Duration wait) throws InterruptedException {
+        public boolean killAndRemove(Duration wait) {
             if (!killAndAwaitEmpty(wait)) {
                 Log.errorf("processes survived cgroup.kill in %s; the cgroup is left in place", dir);
                 return false;
@@ -161,7 +171,7 @@ public class ExecCgroups {
      * {@code wait}, then keeps it for the next command or removes it. A cgroup in which something
      * survived is left in place, logged, and never reused. Returns whether it was emptied.
      */
-    public boolean release(Cgroup cgroup, Duration wait) throws InterruptedException {
+    public boolean release(Cgroup cgroup, Duration wait) {
         if (!cgroup.killAndAwaitEmpty(wait)) {
             Log.errorf("processes survived cgroup.kill in %s; the cgroup is left in place", cgroup.dir());
             return false;

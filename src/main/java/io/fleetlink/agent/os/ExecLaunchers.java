@@ -293,33 +293,33 @@ public class ExecLaunchers {
     /**
      * SIGKILLs the launcher and waits until it is gone. Only then is its cgroup's state final: a launcher
      * killed while its join was waiting in the kernel (an RCU grace period) still completes the join, after
-     * the cgroup may have looked empty, and the cgroup's removal then fails with EBUSY.
+     * the cgroup may have looked empty, and the cgroup's removal then fails with EBUSY. As with the
+     * cgroup's own wait, an interrupt is kept for the caller but does not cut the wait short.
      */
     private static void kill(Launcher launcher) {
         launcher.process.destroyForcibly();
-        try {
-            launcher.process.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+        boolean interrupted = false;
+        while (launcher.process.isAlive() && System.nanoTime() < deadline) {
+            try {
+                launcher.process.waitFor(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
     /** Kills what is in the launcher's cgroup and removes it, rather than keep it for a command to come. */
     private static void removeCgroup(Launcher launcher) {
-        try {
-            // Removed, not kept for reuse: the idle cgroups may already be gone with ExecCgroups.
-            launcher.cgroup.killAndRemove(KILL_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Removed, not kept for reuse: the idle cgroups may already be gone with ExecCgroups.
+        launcher.cgroup.killAndRemove(KILL_WAIT);
     }
 
     private void release(ExecCgroups.Cgroup cgroup) {
-        try {
-            cgroups.release(cgroup, KILL_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        cgroups.release(cgroup, KILL_WAIT);
     }
 
     private void disable(String why) {

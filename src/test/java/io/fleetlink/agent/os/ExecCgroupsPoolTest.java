@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,6 +90,33 @@ class ExecCgroupsPoolTest {
 
         assertThat(cgroups.release(running, Duration.ofSeconds(5))).isTrue();
 
+        assertThat(Files.exists(running.dir())).as("nothing outlives the agent").isFalse();
+    }
+
+    @Test
+    void anInterruptedReleaseStillEmptiesAndRemovesTheCgroupAndKeepsTheInterrupt() throws Exception {
+        ExecCgroups.Cgroup running = create();
+        // Two hundred processes take the kernel a moment to end, so the release has to wait for them.
+        Process straggler = new ProcessBuilder("sh", "-c", "read go; for i in $(seq 200); do sleep 300 & done; wait").start();
+        started.add(straggler);
+        Files.writeString(running.procs(), Long.toString(straggler.pid()));
+        straggler.getOutputStream().write("go\n".getBytes());
+        straggler.getOutputStream().flush();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.readAllLines(running.procs()).size() > 200);
+        cgroups.removeIdle(); // the agent stops, and interrupts the worker of a command still running
+
+        Thread.currentThread().interrupt();
+        boolean emptied;
+        boolean interruptKept;
+        try {
+            emptied = cgroups.release(running, Duration.ofSeconds(5));
+        } finally {
+            interruptKept = Thread.interrupted();
+        }
+
+        assertThat(interruptKept).as("the interrupt is kept for the caller").isTrue();
+        assertThat(emptied).isTrue();
+        assertThat(straggler.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(Files.exists(running.dir())).as("nothing outlives the agent").isFalse();
     }
 
